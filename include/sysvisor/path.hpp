@@ -1,0 +1,19 @@
+// Pure, lexical path helpers. No file system access: symlinks are never resolved.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace sysvisor {
+
+// Lexically normalises an absolute path: collapses repeated '/', drops '.', and lets '..' remove the
+// previous component ('..' at the root stays at the root, as the kernel does). A trailing '/' on a
+// non-root result is kept, because it changes meaning for the kernel ("file/" fails with ENOTDIR).
+// Precondition: `path` starts with '/'.
+std::string normalise_path(std::string_view path);
+
+// Joins `base` (absolute) and `path`: `path` itself when absolute, else base + "/" + path; then
+// normalises. An empty `path` yields the normalised base.
+std::string absolute_path(std::string_view base, std::string_view path);
+
+}  // namespace sysvisor

@@ -1,0 +1,55 @@
+// Path redirection rules (FROM -> TO) and their matching. Pure: no file system access.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sysvisor/result.hpp"
+
+namespace sysvisor {
+
+// One rule. `from` and `to` are absolute and lexically normalised, without a trailing '/'.
+// A prefix rule (FROM written with a trailing '/') maps FROM itself and everything below it.
+struct Redirect {
+  std::string from;
+  std::string to;
+  bool prefix = false;
+};
+
+// Parses "FROM=TO" (the -r option). A relative TO is made absolute against `cwd`.
+// Errors: missing '=', empty or relative FROM, empty TO.
+Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd);
+
+// Parses "FROM TO [FROM TO ...]" (SYSVISOR_REDIRECT / COPYCAT), whitespace separated.
+// `source` names the variable in messages. Errors: odd number of words, empty or relative FROM.
+Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,
+                                                  std::string_view source);
+
+// The rule set. Lookup cost grows with the depth of the path, not with the number of rules:
+// exact rules first, then the longest matching prefix rule.
+class RedirectTable {
+ public:
+  // A later rule for the same FROM replaces the earlier one.
+  void add(const Redirect& rule);
+  bool empty() const noexcept { return exact_.empty() && prefix_.empty(); }
+  size_t size() const noexcept { return exact_.size() + prefix_.size(); }
+
+  // `path` is absolute and normalised (see normalise_path); a trailing '/' is carried over to
+  // the result. Returns the target path, or nothing when no rule matches.
+  std::optional<std::string> lookup(std::string_view path) const;
+
+  std::vector<Redirect> rules() const;
+
+ private:
+  struct Hash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> exact_;
+  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> prefix_;
+};
+
+}  // namespace sysvisor

@@ -1,0 +1,99 @@
+#include "sysvisor/redirect.hpp"
+
+#include <fmt/format.h>
+
+#include "sysvisor/path.hpp"
+
+namespace sysvisor {
+namespace {
+
+std::string strip_trailing_slash(std::string path) {
+  while (path.size() > 1 && path.back() == '/') path.pop_back();
+  return path;
+}
+
+Result<Redirect> make_redirect(std::string_view from, std::string_view to, std::string_view cwd,
+                               std::string_view what) {
+  if (from.empty()) return make_error(EINVAL, fmt::format("{}: empty FROM path", what));
+  if (from.front() != '/')
+    return make_error(EINVAL, fmt::format("{}: FROM '{}' is not an absolute path", what, from));
+  if (to.empty()) return make_error(EINVAL, fmt::format("{}: empty TO path for '{}'", what, from));
+  Redirect rule;
+  rule.prefix = from.back() == '/';
+  rule.from = strip_trailing_slash(normalise_path(from));
+  rule.to = strip_trailing_slash(absolute_path(cwd, to));
+  return rule;
+}
+
+}  // namespace
+
+Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd) {
+  const auto what = fmt::format("-r '{}'", spec);
+  const size_t eq = spec.find('=');
+  if (eq == std::string_view::npos) return make_error(EINVAL, fmt::format("{}: expected FROM=TO", what));
+  return make_redirect(spec.substr(0, eq), spec.substr(eq + 1), cwd, what);
+}
+
+Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,
+                                                  std::string_view source) {
+  std::vector<std::string_view> parts;
+  constexpr std::string_view kSpace = " \t\n\r\v\f";
+  size_t i = words.find_first_not_of(kSpace);
+  while (i != std::string_view::npos) {
+    size_t j = words.find_first_of(kSpace, i);
+    parts.push_back(words.substr(i, j == std::string_view::npos ? j : j - i));
+    i = j == std::string_view::npos ? j : words.find_first_not_of(kSpace, j);
+  }
+  if (parts.size() % 2 != 0)
+    return make_error(EINVAL, fmt::format("{}: odd number of words ({}): expected FROM TO pairs",
+                                          source, parts.size()));
+  std::vector<Redirect> rules;
+  for (size_t k = 0; k < parts.size(); k += 2) {
+    auto rule = make_redirect(parts[k], parts[k + 1], cwd, source);
+    if (!rule) return std::move(rule).error();
+    rules.push_back(std::move(rule).value());
+  }
+  return rules;
+}
+
+void RedirectTable::add(const Redirect& rule) {
+  auto& map = rule.prefix ? prefix_ : exact_;
+  map.insert_or_assign(rule.from, rule.to);
+}
+
+std::optional<std::string> RedirectTable::lookup(std::string_view path) const {
+  const bool trailing = path.size() > 1 && path.back() == '/';
+  if (trailing) path.remove_suffix(1);
+  auto finish = [trailing](std::string out) {
+    if (trailing && out.back() != '/') out += '/';
+    return out;
+  };
+  if (!exact_.empty()) {
+    if (auto it = exact_.find(path); it != exact_.end()) return finish(it->second);
+  }
+  if (prefix_.empty()) return std::nullopt;
+  // Walk up the ancestors: the longest matching prefix wins.
+  std::string_view head = path;
+  while (true) {
+    if (auto it = prefix_.find(head); it != prefix_.end()) {
+      std::string_view rest = path.substr(head.size());  // "" or "/..."
+      if (head == "/") rest = path == "/" ? std::string_view() : path;  // FROM "/": whole path
+      std::string out = it->second;
+      if (out == "/" && !rest.empty()) out.clear();
+      out += rest;
+      return finish(std::move(out));
+    }
+    if (head == "/") return std::nullopt;
+    const size_t slash = head.rfind('/');
+    head = slash == 0 ? std::string_view("/") : head.substr(0, slash);
+  }
+}
+
+std::vector<Redirect> RedirectTable::rules() const {
+  std::vector<Redirect> out;
+  for (const auto& [from, to] : exact_) out.push_back({from, to, false});
+  for (const auto& [from, to] : prefix_) out.push_back({from, to, true});
+  return out;
+}
+
+}  // namespace sysvisor
