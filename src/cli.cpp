@@ -1,0 +1,127 @@
+#include "cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+namespace sysvisor {
+namespace {
+
+constexpr std::string_view kSysvisorFooter = R"(
+Redirection:
+  -r /etc/app.conf=./my.conf     the program reads ./my.conf when it opens /etc/app.conf
+  -r /opt/legacy/=/home/me/legacy/   a trailing '/' maps a whole directory tree
+  SYSVISOR_REDIRECT="FROM TO [FROM TO ...]" adds pairs from the environment.
+
+Exit status: the program's own; if it dies of signal N, sysvisor dies of signal N too;
+125 sysvisor failed (bad option or rule), 126 program not executable, 127 program not found.
+See sysvisor(1).)";
+
+constexpr std::string_view kCopycatFooter = R"(
+COPYCAT="FROM TO [FROM TO ...]" names the pairs: the program sees TO whenever it uses FROM.
+A FROM ending in '/' maps a whole directory tree. Relative TO paths are taken from the current directory.
+
+Exit status: the program's own; 125 copycat failed, 126 not executable, 127 not found. See copycat(1).)";
+
+std::string base_name(std::string_view path) {
+  const size_t slash = path.rfind('/');
+  return std::string(slash == std::string_view::npos ? path : path.substr(slash + 1));
+}
+
+// Index of the first argument that belongs to the program: CLI11 2.1's prefix_command lets unknown
+// options through as program words, so the split is made here, asking CLI11 which options take a
+// value.
+size_t find_program_start(const CLI::App& app, std::span<const std::string> args, bool& saw_dashdash,
+                          std::string& unknown) {
+  saw_dashdash = false;
+  for (size_t i = 1; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a == "--") {
+      saw_dashdash = true;
+      return i;
+    }
+    if (a.size() < 2 || a[0] != '-') return i;
+    std::string name = a.starts_with("--") ? a.substr(0, a.find('=')) : a.substr(0, 2);
+    const CLI::Option* opt = app.get_option_no_throw(name);
+    if (opt == nullptr) {
+      if (unknown.empty()) unknown = name;
+      continue;
+    }
+    if (a.starts_with("--") && a.find('=') != std::string::npos) continue;  // --opt=value
+    if (opt->get_type_size() == 0) continue;                                 // a flag
+    if (!a.starts_with("--") && a.size() > 2) continue;           // -rVALUE
+    ++i;                                                          // the value is the next word
+  }
+  return args.size();
+}
+
+}  // namespace
+
+Result<CliConfig> parse_command_line(std::span<const std::string> args, const CliEnv& env, std::string_view cwd) {
+  CliConfig config;
+  config.prog_name = args.empty() ? "sysvisor" : base_name(args[0]);
+  const bool copycat = config.prog_name == "copycat";
+  if (!copycat) config.prog_name = "sysvisor";
+
+  CLI::App app(copycat ? "copycat: run a program that sees other files in place of the paths it hard-codes"
+                       : "sysvisor: run a program under a seccomp user-notification supervisor",
+               config.prog_name);
+  app.set_help_flag();  // -h/--help handled below so that parsing never prints or exits
+  bool help = false;
+  bool version = false;
+  std::vector<std::string> redirects;
+  app.add_flag("-h,--help", help, "Print this help and exit");
+  app.add_flag("--version", version, "Print the version and exit");
+  if (!copycat) {
+    app.add_option("-r,--redirect", redirects, "Redirect FROM to TO (repeatable)")
+        ->type_name("FROM=TO")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_flag("--allow-io-uring", config.policy.allow_io_uring,
+                 "Let io_uring_setup succeed although io_uring bypasses file rules");
+  }
+  app.footer(std::string(copycat ? kCopycatFooter : kSysvisorFooter));
+  config.help_text = app.help();
+  // CLI11 prints "[OPTIONS]"; say where the program goes.
+  if (const size_t eol = config.help_text.find('\n'); eol != std::string::npos)
+    config.help_text.insert(eol, " [--] PROGRAM [ARG...]");
+
+  bool dashdash = false;
+  std::string unknown;
+  const size_t start = find_program_start(app, args, dashdash, unknown);
+  if (!unknown.empty()) return make_error(EINVAL, fmt::format("unknown option '{}' (see --help)", unknown));
+  std::vector<std::string> options(args.begin() + (args.empty() ? 0 : 1), args.begin() + static_cast<long>(start));
+  std::reverse(options.begin(), options.end());  // CLI11 parses a reversed vector
+  try {
+    app.parse(options);
+  } catch (const CLI::ParseError& e) {
+    return make_error(EINVAL, fmt::format("{} (see --help)", e.what()));
+  }
+  if (help) {
+    config.help = true;
+    return config;
+  }
+  if (version) {
+    config.version = true;
+    return config;
+  }
+
+  // Environment first, then -r: a later rule for the same FROM replaces an earlier one.
+  const char* list = copycat ? env.copycat : env.sysvisor_redirect;
+  if (list != nullptr) {
+    auto rules = parse_redirect_list(list, cwd, copycat ? "COPYCAT" : "SYSVISOR_REDIRECT");
+    if (!rules) return std::move(rules).error();
+    for (Redirect& r : *rules) config.policy.redirects.push_back(std::move(r));
+  }
+  for (const std::string& spec : redirects) {
+    auto rule = parse_redirect_option(spec, cwd);
+    if (!rule) return std::move(rule).error();
+    config.policy.redirects.push_back(std::move(rule).value());
+  }
+
+  const size_t program = start + (dashdash ? 1 : 0);
+  if (program >= args.size()) return make_error(EINVAL, "no program given (see --help)");
+  config.command.argv.assign(args.begin() + static_cast<long>(program), args.end());
+  return config;
+}
+
+}  // namespace sysvisor

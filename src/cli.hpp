@@ -1,0 +1,33 @@
+// Command-line parsing: argv + environment -> what to run. Pure: no process is started, nothing
+// is printed; errors are one-line messages for main() to print with the program-name prefix.
+#pragma once
+
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "sysvisor/result.hpp"
+#include "sysvisor/supervisor.hpp"
+
+namespace sysvisor {
+
+struct CliConfig {
+  std::string prog_name;   // "sysvisor" or "copycat" (chosen by argv[0])
+  Policy policy;
+  Command command;
+  bool help = false;       // print help_text and exit 0
+  bool version = false;
+  std::string help_text;
+};
+
+// The environment variables the CLI reads.
+struct CliEnv {
+  const char* sysvisor_redirect = nullptr;  // SYSVISOR_REDIRECT
+  const char* copycat = nullptr;            // COPYCAT
+};
+
+// `args` is the whole argv (args[0] selects sysvisor or copycat). The first word that is not an
+// option (or an option's value) ends option parsing, as does "--". `cwd` anchors relative TO paths.
+Result<CliConfig> parse_command_line(std::span<const std::string> args, const CliEnv& env, std::string_view cwd);
+
+}  // namespace sysvisor

@@ -1,0 +1,26 @@
+// Builds the classic-BPF seccomp program with libseccomp. The one place the filter is made:
+// libseccomp emits the arch checks (x86_64 and i386; anything else, including x32 syscall numbers
+// on x86_64, fails with ENOSYS) and resolves names per architecture.
+#pragma once
+
+#include <linux/filter.h>
+
+#include <cstdint>
+#include <vector>
+
+#include "sysvisor/result.hpp"
+#include "syscalls.hpp"
+
+namespace sysvisor {
+
+// What the filter does with one syscall of one architecture; everything not listed is ALLOW.
+struct FilterRule {
+  Arch arch;
+  int nr;           // the architecture's own syscall number
+  uint32_t action;  // SCMP_ACT_NOTIFY or SCMP_ACT_ERRNO(e)
+};
+
+// The exported program. Errors name the libseccomp call that failed.
+Result<std::vector<sock_filter>> build_filter(const std::vector<FilterRule>& rules);
+
+}  // namespace sysvisor

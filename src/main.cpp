@@ -1,0 +1,94 @@
+// sysvisor / copycat: parse the command line, run, and turn the outcome into an exit status.
+// Only this file picks exit codes (contract: the program's own, 125, 126, 127, or its signal).
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "cli.hpp"
+#include "sysvisor/supervisor.hpp"
+#include "sysvisor/unique_fd.hpp"
+
+namespace {
+
+constexpr int kExitFailure = 125;
+constexpr int kExitNotExecutable = 126;
+constexpr int kExitNotFound = 127;
+
+// Dies of `sig` as the program did, so a shell sees the same wait status; no core of our own.
+[[noreturn]] void die_of(int sig) {
+  rlimit no_core{0, 0};
+  setrlimit(RLIMIT_CORE, &no_core);
+  signal(sig, SIG_DFL);
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, sig);
+  sigprocmask(SIG_UNBLOCK, &set, nullptr);
+  raise(sig);
+  _exit(128 + sig);  // a signal whose default action does not kill
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv, argv + argc);
+  char cwd_buf[PATH_MAX];
+  const std::string cwd = getcwd(cwd_buf, sizeof cwd_buf) != nullptr ? cwd_buf : "/";
+  const sysvisor::CliEnv env{getenv("SYSVISOR_REDIRECT"), getenv("COPYCAT")};
+  auto config = sysvisor::parse_command_line(args, env, cwd);
+  const std::string prog = config ? config->prog_name
+                                  : (args.empty() || args[0].find("copycat") == std::string::npos ? "sysvisor"
+                                                                                                   : "copycat");
+  if (!config) {
+    fmt::print(stderr, "{}: {}\n", prog, config.error().message);
+    return kExitFailure;
+  }
+  if (config->help) {
+    fmt::print("{}", config->help_text);
+    return 0;
+  }
+  if (config->version) {
+    fmt::print("{} {}\n", prog, SYSVISOR_VERSION);
+    return 0;
+  }
+
+  // Signals are taken through a signalfd in the supervisor's loop: never a handler. Blocked before
+  // any thread exists, so that every thread inherits the mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&sigs, s);
+  sigset_t old_mask;
+  sigprocmask(SIG_BLOCK, &sigs, &old_mask);
+  sysvisor::UniqueFd sigfd(signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+  if (!sigfd) {
+    fmt::print(stderr, "{}: signalfd: {}\n", prog, std::strerror(errno));
+    return kExitFailure;
+  }
+
+  sysvisor::RunOptions options;
+  options.subreaper = true;
+  options.signal_fd = sigfd.get();
+  options.warn = [&prog](std::string_view line) { fmt::print(stderr, "{}: {}\n", prog, line); };
+  auto result = sysvisor::run(config->policy, config->command, options);
+  if (!result) {
+    fmt::print(stderr, "{}: {}\n", prog, result.error().message);
+    return kExitFailure;
+  }
+  if (result->exec_errno != 0) {
+    fmt::print(stderr, "{}: cannot run '{}': {}\n", prog, config->command.argv[0], std::strerror(result->exec_errno));
+    return result->exec_errno == ENOENT ? kExitNotFound : kExitNotExecutable;
+  }
+  if (result->term_signal != 0) {
+    sigfd.reset();
+    die_of(result->term_signal);
+  }
+  return result->exit_code;
+}

@@ -1,0 +1,56 @@
+#include "proc_info.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+
+#include "sysvisor/unique_fd.hpp"
+
+namespace sysvisor {
+namespace {
+
+int read_link(const char* link, std::string& out) {
+  char buf[PATH_MAX + 1];
+  const ssize_t n = readlink(link, buf, sizeof buf);
+  if (n < 0) return errno;
+  if (static_cast<size_t>(n) >= sizeof buf) return ENAMETOOLONG;
+  out.assign(buf, static_cast<size_t>(n));
+  return 0;
+}
+
+}  // namespace
+
+int thread_cwd(pid_t tid, std::string& out) {
+  char link[64];
+  std::snprintf(link, sizeof link, "/proc/%d/cwd", static_cast<int>(tid));
+  return read_link(link, out);
+}
+
+int thread_fd_path(pid_t tid, int fd, std::string& out) {
+  char link[80];
+  std::snprintf(link, sizeof link, "/proc/%d/fd/%d", static_cast<int>(tid), fd);
+  return read_link(link, out);
+}
+
+int thread_umask(pid_t tid, mode_t& out) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return errno;
+  char buf[4096];
+  const ssize_t n = read(fd.get(), buf, sizeof buf - 1);
+  if (n < 0) return errno;
+  buf[n] = '\0';
+  // "Umask:" comes early in the file (line 2 on every kernel since 4.7).
+  const char* line = std::strstr(buf, "\nUmask:\t");
+  if (line == nullptr) return ENODATA;
+  out = static_cast<mode_t>(std::strtoul(line + 8, nullptr, 8));
+  return 0;
+}
+
+}  // namespace sysvisor

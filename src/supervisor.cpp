@@ -1,0 +1,296 @@
+#include "sysvisor/supervisor.hpp"
+
+#include <fcntl.h>
+#include <linux/seccomp.h>
+#include <poll.h>
+#include <sched.h>
+#include <seccomp.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <list>
+#include <mutex>
+#include <thread>
+
+#include <fmt/format.h>
+
+#include "call.hpp"
+#include "filter.hpp"
+#include "launcher.hpp"
+#include "notify_fd.hpp"
+#include "redirector.hpp"
+
+extern char** environ;
+
+namespace sysvisor {
+namespace {
+
+// The filter rules a policy needs: only the syscalls some rule covers are notified.
+Result<std::vector<FilterRule>> filter_rules(const Policy& policy, const RedirectTable& table) {
+  std::vector<FilterRule> rules;
+  const bool file_rules = !table.empty();
+  for (const Arch arch : {Arch::kX86_64, Arch::kI386}) {
+    const uint32_t token = static_cast<uint32_t>(arch);
+    auto add = [&](std::string_view name, uint32_t action) {
+      const int nr = seccomp_syscall_resolve_name_arch(token, std::string(name).c_str());
+      if (nr >= 0) rules.push_back({arch, nr, action});
+    };
+    if (file_rules) {
+      for (Sysno s : redirect_syscalls()) add(sysno_name(s), SCMP_ACT_NOTIFY);
+      // io_uring performs opens without syscalls, bypassing every file rule.
+      if (!policy.allow_io_uring) add("io_uring_setup", SCMP_ACT_ERRNO(ENOSYS));
+    }
+  }
+  return rules;
+}
+
+// Serves one listener until no task uses the filter any more.
+class Server {
+ public:
+  Server(const Policy& policy, const RedirectTable& table, const RunOptions& options, Launched& child,
+         NotifyFd listener)
+      : table_(table), options_(options), child_(child), notify_(std::move(listener)), redirector_(table) {
+    (void)policy;
+  }
+
+  void serve();
+  RunResult result() const { return result_; }
+
+ private:
+  void handle(const seccomp_notif& n);
+  void respond(const Call& call, Reply reply);
+  void run_blocking(Call call, Redirection r, int accmode);
+  void cancel_blocking();
+  void on_child_exit(const siginfo_t& info);
+  void reap_orphans();
+  void on_signal();
+  void warn(std::string_view line);
+
+  struct Blocking {
+    std::thread thread;
+    std::string target;
+    int accmode = 0;
+    std::atomic<bool> done{false};
+  };
+
+  const RedirectTable& table_;
+  const RunOptions& options_;
+  Launched& child_;
+  NotifyFd notify_;
+  Redirector redirector_;
+  const SyscallMap& map_ = SyscallMap::instance();
+  RunResult result_;
+  bool child_reaped_ = false;
+  bool warned_memory_ = false;
+  std::mutex warn_mutex_;
+  std::list<Blocking> blocking_;
+};
+
+void Server::warn(std::string_view line) {
+  std::lock_guard lock(warn_mutex_);
+  if (options_.warn) options_.warn(line);
+}
+
+void Server::on_child_exit(const siginfo_t& info) {
+  child_reaped_ = true;
+  if (info.si_code == CLD_EXITED) {
+    result_.exit_code = info.si_status;
+  } else {
+    result_.term_signal = info.si_status;
+    result_.core_dumped = info.si_code == CLD_DUMPED;
+  }
+  result_.exec_errno = child_.exec_errno();
+}
+
+void Server::reap_orphans() {
+  while (true) {
+    siginfo_t info{};
+    if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG) != 0 || info.si_pid == 0) return;
+    if (info.si_pid == child_.pid()) on_child_exit(info);
+  }
+}
+
+void Server::on_signal() {
+  signalfd_siginfo si{};
+  while (read(options_.signal_fd, &si, sizeof si) == static_cast<ssize_t>(sizeof si)) {
+    if (si.ssi_signo == SIGCHLD) {
+      if (options_.subreaper) reap_orphans();
+      continue;
+    }
+    // Signals from the terminal (SI_KERNEL) already reached the program, which shares our process
+    // group; forward only what a process sent with kill/sigqueue/tgkill, once.
+    const auto code = static_cast<int>(si.ssi_code);
+    if (code != SI_USER && code != SI_QUEUE && code != SI_TKILL) continue;
+    if (!child_reaped_) syscall(SYS_pidfd_send_signal, child_.pidfd(), si.ssi_signo, nullptr, 0);
+  }
+}
+
+void Server::respond(const Call& call, Reply reply) {
+  int rc = 0;
+  switch (reply.kind) {
+    case Reply::Kind::kContinue: rc = notify_.send_continue(call.id); break;
+    case Reply::Kind::kValue: rc = notify_.send_result(call.id, reply.value, 0); break;
+    case Reply::Kind::kError: rc = notify_.send_result(call.id, 0, reply.error); break;
+    case Reply::Kind::kInjectFd: {
+      const int fd = notify_.addfd_send(call.id, reply.fd.get(), reply.fd_flags);
+      // On failure (EMFILE: the program's RLIMIT_NOFILE) the call is still pending: answer it.
+      if (fd < 0 && fd != -ENOENT) rc = notify_.send_result(call.id, 0, -fd);
+      break;
+    }
+  }
+  // ENOENT: the caller died or was interrupted meanwhile, an ordinary event.
+  if (rc != 0 && rc != ENOENT) warn(fmt::format("answering {} of thread {}: {}", sysno_name(call.sysno), call.tid, std::strerror(rc)));
+}
+
+void Server::handle(const seccomp_notif& n) {
+  const Call call = decode_call(n, map_);
+  int memory_errno = 0;
+  std::optional<Redirection> r = redirector_.match(call, memory_errno);
+  if (memory_errno == EPERM && !warned_memory_) {
+    warned_memory_ = true;
+    warn(fmt::format("cannot read the memory of process {} (not dumpable?): its calls go through unredirected",
+                     call.tid));
+  }
+  if (!r) return respond(call, Reply::cont());
+  // What we read may belong to a caller that has gone (and whose id was reused): act only while the
+  // notification is still pending.
+  if (notify_.id_valid(call.id) != 0) return;
+  if (auto accmode = redirector_.may_block(call, *r)) return run_blocking(call, std::move(*r), *accmode);
+  respond(call, redirector_.act(call, *r));
+}
+
+void Server::run_blocking(Call call, Redirection r, int accmode) {
+  std::erase_if(blocking_, [](Blocking& b) {
+    if (!b.done.load()) return false;
+    b.thread.join();
+    return true;
+  });
+  Blocking& b = blocking_.emplace_back();
+  b.target = r.target;
+  b.accmode = accmode;
+  b.thread = std::thread([this, &b, call, r = std::move(r)] {
+    respond(call, redirector_.act(call, r));
+    b.done.store(true);
+  });
+}
+
+// A worker blocked opening a FIFO whose caller has gone: opening the other end lets its open
+// return, after which its answer fails harmlessly with ENOENT.
+void Server::cancel_blocking() {
+  for (Blocking& b : blocking_) {
+    while (!b.done.load()) {
+      const int other = b.accmode == O_RDONLY ? O_WRONLY : O_RDONLY;
+      UniqueFd end(open(b.target.c_str(), other | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+      if (b.done.load()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    b.thread.join();
+  }
+  blocking_.clear();
+}
+
+void Server::serve() {
+  // The program's umask is applied by hand to files we create: this thread (and the workers it
+  // starts) gets its own fs struct so that umask(0) does not touch the rest of the process.
+  if (unshare(CLONE_FS) == 0) umask(0);
+  if (notify_.set_sync_wake_up() != 0) { /* kernels before 6.6: plain wake-ups */ }
+
+  const NotifyFd::Sizes sizes = NotifyFd::kernel_sizes();
+  std::vector<std::byte> buffer(std::max(sizes.notif, sizeof(seccomp_notif)));
+  auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
+
+  while (true) {
+    pollfd fds[3];
+    nfds_t count = 0;
+    fds[count++] = {notify_.get(), POLLIN, 0};
+    const bool watch_child = !options_.subreaper && !child_reaped_;
+    if (watch_child) fds[count++] = {child_.pidfd(), POLLIN, 0};
+    const bool watch_signals = options_.signal_fd >= 0;
+    if (watch_signals) fds[count++] = {options_.signal_fd, POLLIN, 0};
+    if (poll(fds, count, -1) < 0) {
+      if (errno == EINTR) continue;
+      warn(fmt::format("poll: {}", std::strerror(errno)));
+      break;
+    }
+    if ((fds[0].revents & POLLIN) != 0) {
+      std::memset(buffer.data(), 0, buffer.size());
+      const int rc = notify_.recv(*notif);
+      if (rc == 0) handle(*notif);
+      else if (rc != ENOENT) warn(fmt::format("SECCOMP_IOCTL_NOTIF_RECV: {}", std::strerror(rc)));
+    } else if ((fds[0].revents & (POLLHUP | POLLERR)) != 0) {
+      break;  // no task uses the filter any more
+    }
+    nfds_t i = 1;
+    if (watch_child && (fds[i++].revents & POLLIN) != 0) {
+      siginfo_t info{};
+      if (waitid(P_PIDFD, static_cast<id_t>(child_.pidfd()), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
+        on_child_exit(info);
+    }
+    if (watch_signals && (fds[i].revents & POLLIN) != 0) on_signal();
+  }
+  cancel_blocking();
+  if (options_.subreaper) reap_orphans();
+  if (!child_reaped_) {
+    siginfo_t info{};
+    if (waitid(P_PIDFD, static_cast<id_t>(child_.pidfd()), &info, WEXITED) == 0) on_child_exit(info);
+  }
+}
+
+}  // namespace
+
+Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options) {
+  if (command.argv.empty()) return make_error(EINVAL, "no program to run");
+  RedirectTable table;
+  for (const Redirect& r : policy.redirects) table.add(r);
+  auto rules = filter_rules(policy, table);
+  if (!rules) return std::move(rules).error();
+  auto filter = build_filter(*rules);
+  if (!filter) return std::move(filter).error();
+
+  LaunchSpec spec;
+  spec.argv = command.argv;
+  if (command.env) {
+    spec.env = *command.env;
+  } else {
+    for (char** e = environ; *e != nullptr; ++e) spec.env.emplace_back(*e);
+  }
+  const char* path_env = nullptr;
+  for (const std::string& e : spec.env)
+    if (e.starts_with("PATH=")) path_env = e.c_str() + 5;
+  auto path = resolve_program(command.argv[0], path_env);
+  if (!path) {
+    RunResult failed;
+    failed.exec_errno = path.error().code;
+    return failed;
+  }
+  spec.path = std::move(path).value();
+  spec.cwd = command.cwd;
+  spec.filter = std::move(filter).value();
+  sigemptyset(&spec.child_sigmask);
+  pthread_sigmask(SIG_SETMASK, nullptr, &spec.child_sigmask);
+  if (options.signal_fd >= 0) {
+    // The caller blocked these for its signalfd; the program starts with them unblocked.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigdelset(&spec.child_sigmask, s);
+  }
+
+  if (options.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+    return make_error(errno, fmt::format("prctl(PR_SET_CHILD_SUBREAPER): {}", std::strerror(errno)));
+
+  auto child = launch(spec);
+  if (!child) return std::move(child).error();
+  Server server(policy, table, options, *child, NotifyFd(child->take_listener()));
+  // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
+  // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
+  std::thread worker([&server] { server.serve(); });
+  worker.join();
+  return server.result();
+}
+
+}  // namespace sysvisor

@@ -1,0 +1,49 @@
+// The syscalls the engine decodes itself, and the (arch, nr) -> Sysno map built from libseccomp's
+// per-arch tables at start-up (so no syscall number is hard-coded here).
+#pragma once
+
+#include <cstdint>
+#include <string_view>
+#include <vector>
+
+namespace sysvisor {
+
+// Architectures a notification can come from (values are the AUDIT_ARCH_* tokens).
+enum class Arch : uint32_t {
+  kX86_64 = 0xc000003e,  // AUDIT_ARCH_X86_64
+  kI386 = 0x40000003,    // AUDIT_ARCH_I386
+};
+
+// Path-taking calls that a redirect rule covers, plus the calls the engine refuses on its own.
+enum class Sysno : uint8_t {
+  kOther = 0,
+  kOpen, kOpenat, kOpenat2, kCreat,
+  kStat, kLstat, kNewfstatat, kStat64, kLstat64, kFstatat64, kStatx,
+  kAccess, kFaccessat, kFaccessat2,
+  kReadlink, kReadlinkat,
+  kExecve, kExecveat,
+  kIoUringSetup,
+  kCount,
+};
+
+std::string_view sysno_name(Sysno s);
+
+// Every redirect-covered Sysno (open .. readlinkat).
+std::vector<Sysno> redirect_syscalls();
+
+// O(1) map from (arch, nr) to Sysno.
+class SyscallMap {
+ public:
+  SyscallMap();
+  Sysno lookup(Arch arch, int nr) const noexcept {
+    const auto& table = arch == Arch::kX86_64 ? x86_64_ : i386_;
+    return nr >= 0 && static_cast<size_t>(nr) < table.size() ? table[static_cast<size_t>(nr)] : Sysno::kOther;
+  }
+  static const SyscallMap& instance();
+
+ private:
+  std::vector<Sysno> x86_64_;
+  std::vector<Sysno> i386_;
+};
+
+}  // namespace sysvisor

@@ -1,0 +1,84 @@
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "cli.hpp"
+
+using namespace sysvisor;
+
+namespace {
+Result<CliConfig> parse(std::vector<std::string> args, CliEnv env = {}) {
+  return parse_command_line(args, env, "/cwd");
+}
+}  // namespace
+
+TEST_CASE("the first non-option word ends option parsing") {
+  auto c = parse({"sysvisor", "-r", "/a=b", "prog", "-r", "x"});
+  REQUIRE(c);
+  CHECK(c->prog_name == "sysvisor");
+  CHECK(c->command.argv == std::vector<std::string>{"prog", "-r", "x"});
+  REQUIRE(c->policy.redirects.size() == 1);
+  CHECK(c->policy.redirects[0].to == "/cwd/b");
+
+  c = parse({"/usr/bin/sysvisor", "--redirect=/a=/b", "--redirect", "/c=/d", "-r/e=/f", "--", "--prog", "-x"});
+  REQUIRE(c);
+  CHECK(c->command.argv == std::vector<std::string>{"--prog", "-x"});
+  CHECK(c->policy.redirects.size() == 3);
+
+  c = parse({"sysvisor", "--allow-io-uring", "ls"});
+  REQUIRE(c);
+  CHECK(c->policy.allow_io_uring);
+}
+
+TEST_CASE("bad command lines give one line") {
+  auto c = parse({"sysvisor", "--bogus", "ls"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "unknown option '--bogus' (see --help)");
+  c = parse({"sysvisor", "-r", "/a=b"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "no program given (see --help)");
+  c = parse({"sysvisor", "-r", "a=b", "ls"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r 'a=b': FROM 'a' is not an absolute path");
+  c = parse({"sysvisor", "-r"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message.find("-r") != std::string::npos);
+  CHECK(c.error().message.find('\n') == std::string::npos);
+}
+
+TEST_CASE("SYSVISOR_REDIRECT and COPYCAT") {
+  auto c = parse({"sysvisor", "-r", "/a=/from-option", "prog"}, {"/a /from-env /b ./c", nullptr});
+  REQUIRE(c);
+  REQUIRE(c->policy.redirects.size() == 3);
+  CHECK(c->policy.redirects[0].to == "/from-env");
+  CHECK(c->policy.redirects[2].to == "/from-option");  // -r comes last: it wins
+
+  c = parse({"/bin/copycat", "prog", "arg"}, {"/ignored /x", "/etc/app.conf ./my.conf"});
+  REQUIRE(c);
+  CHECK(c->prog_name == "copycat");
+  REQUIRE(c->policy.redirects.size() == 1);
+  CHECK(c->policy.redirects[0].to == "/cwd/my.conf");
+  CHECK(c->command.argv == std::vector<std::string>{"prog", "arg"});
+
+  c = parse({"copycat", "prog"}, {nullptr, "/a /b /c"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: odd number of words (3): expected FROM TO pairs");
+  c = parse({"copycat", "-r", "/a=/b", "prog"});  // copycat has no -r
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "unknown option '-r' (see --help)");
+}
+
+TEST_CASE("help and version") {
+  auto c = parse({"sysvisor", "--help"});
+  REQUIRE(c);
+  CHECK(c->help);
+  CHECK(c->help_text.find("--redirect") != std::string::npos);
+  CHECK(c->help_text.find("PROGRAM [ARG...]") != std::string::npos);
+  c = parse({"copycat", "-h"});
+  REQUIRE(c);
+  CHECK(c->help_text.find("COPYCAT=") != std::string::npos);
+  c = parse({"sysvisor", "--version"});
+  REQUIRE(c);
+  CHECK(c->version);
+}

@@ -1,0 +1,129 @@
+// The generated filter, run on fake seccomp_data by a small classic-BPF interpreter.
+#include <doctest/doctest.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <seccomp.h>
+
+#include <cerrno>
+#include <cstddef>
+#include <cstring>
+#include <stdexcept>
+
+#include "filter.hpp"
+
+using namespace sysvisor;
+
+namespace {
+
+// Interprets the instructions libseccomp emits; throws on anything else.
+uint32_t run_bpf(const std::vector<sock_filter>& prog, const seccomp_data& data) {
+  uint32_t a = 0, x = 0;
+  uint32_t mem[BPF_MEMWORDS] = {};
+  for (size_t pc = 0; pc < prog.size(); ++pc) {
+    const sock_filter& in = prog[pc];
+    switch (in.code) {
+      case BPF_LD | BPF_W | BPF_ABS: {
+        REQUIRE(in.k + 4 <= sizeof data);
+        std::memcpy(&a, reinterpret_cast<const char*>(&data) + in.k, 4);
+        break;
+      }
+      case BPF_LD | BPF_MEM: a = mem[in.k]; break;
+      case BPF_LDX | BPF_MEM: x = mem[in.k]; break;
+      case BPF_ST: mem[in.k] = a; break;
+      case BPF_STX: mem[in.k] = x; break;
+      case BPF_ALU | BPF_AND | BPF_K: a &= in.k; break;
+      case BPF_JMP | BPF_JA: pc += in.k; break;
+      case BPF_JMP | BPF_JEQ | BPF_K: pc += (a == in.k) ? in.jt : in.jf; break;
+      case BPF_JMP | BPF_JGT | BPF_K: pc += (a > in.k) ? in.jt : in.jf; break;
+      case BPF_JMP | BPF_JGE | BPF_K: pc += (a >= in.k) ? in.jt : in.jf; break;
+      case BPF_JMP | BPF_JSET | BPF_K: pc += (a & in.k) ? in.jt : in.jf; break;
+      case BPF_RET | BPF_K: return in.k;
+      case BPF_RET | BPF_A: return a;
+      default: throw std::runtime_error("unexpected BPF instruction");
+    }
+  }
+  throw std::runtime_error("fell off the end of the program");
+}
+
+seccomp_data call(uint32_t arch, int nr, uint64_t a0 = 0) {
+  seccomp_data d{};
+  d.arch = arch;
+  d.nr = nr;
+  d.args[0] = a0;
+  return d;
+}
+
+int nr_of(uint32_t arch, const char* name) { return seccomp_syscall_resolve_name_arch(arch, name); }
+
+}  // namespace
+
+TEST_CASE("empty policy: everything is allowed, x32 and foreign arches fail with ENOSYS") {
+  auto prog = build_filter({});
+  REQUIRE(prog);
+  for (int nr = 0; nr < 500; ++nr) {
+    CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, nr)) == SECCOMP_RET_ALLOW);
+    CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, nr)) == SECCOMP_RET_ALLOW);
+  }
+  const uint32_t enosys = SECCOMP_RET_ERRNO | ENOSYS;
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, 0x40000000 + 2)) == enosys);   // x32 open
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, 0x40000000 + 257)) == enosys); // x32 openat
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_AARCH64, 56)) == enosys);
+}
+
+TEST_CASE("rules apply per architecture, by each architecture's own numbers") {
+  const int open64 = nr_of(SCMP_ARCH_X86_64, "open");
+  const int openat64 = nr_of(SCMP_ARCH_X86_64, "openat");
+  const int open32 = nr_of(SCMP_ARCH_X86, "open");
+  const int stat64_32 = nr_of(SCMP_ARCH_X86, "stat64");
+  REQUIRE(open64 == 2);
+  REQUIRE(open32 == 5);
+  auto prog = build_filter({{Arch::kX86_64, open64, SCMP_ACT_NOTIFY},
+                            {Arch::kX86_64, openat64, SCMP_ACT_ERRNO(EIO)},
+                            {Arch::kI386, open32, SCMP_ACT_NOTIFY},
+                            {Arch::kI386, stat64_32, SCMP_ACT_ERRNO(EPERM)}});
+  REQUIRE(prog);
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, open64)) == SECCOMP_RET_USER_NOTIF);
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, openat64)) == (SECCOMP_RET_ERRNO | EIO));
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, open32)) == SECCOMP_RET_USER_NOTIF);
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, stat64_32)) == (SECCOMP_RET_ERRNO | EPERM));
+  // The same numbers on the other architecture are other syscalls: untouched.
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, open64)) == SECCOMP_RET_ALLOW);   // i386 2 = fork
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, open32)) == SECCOMP_RET_ALLOW); // x86_64 5 = fstat
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, stat64_32)) == SECCOMP_RET_ALLOW);
+  // Every other number stays ALLOW on both.
+  int notified = 0;
+  for (int nr = 0; nr < 500; ++nr) {
+    notified += run_bpf(*prog, call(AUDIT_ARCH_X86_64, nr)) != SECCOMP_RET_ALLOW;
+    notified += run_bpf(*prog, call(AUDIT_ARCH_I386, nr)) != SECCOMP_RET_ALLOW;
+  }
+  CHECK(notified == 4);
+}
+
+TEST_CASE("i386 socket rules also cover socketcall with the matching call number") {
+  const int connect32 = nr_of(SCMP_ARCH_X86, "connect");
+  const int socketcall = nr_of(SCMP_ARCH_X86, "socketcall");
+  auto prog = build_filter({{Arch::kI386, connect32, SCMP_ACT_NOTIFY}});
+  REQUIRE(prog);
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, connect32)) == SECCOMP_RET_USER_NOTIF);
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, socketcall, 3 /* SYS_CONNECT */)) == SECCOMP_RET_USER_NOTIF);
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, socketcall, 1 /* SYS_SOCKET */)) == SECCOMP_RET_ALLOW);
+}
+
+TEST_CASE("a large rule set stays correct (binary-tree layout)") {
+  std::vector<FilterRule> rules;
+  for (int nr = 0; nr < 300; ++nr) {
+    char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
+    if (name == nullptr) continue;
+    std::free(name);
+    rules.push_back({Arch::kX86_64, nr, nr % 2 == 0 ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(static_cast<uint32_t>(nr % 100 + 1))});
+  }
+  auto prog = build_filter(rules);
+  REQUIRE(prog);
+  for (const FilterRule& r : rules) {
+    const uint32_t want = r.nr % 2 == 0 ? SECCOMP_RET_USER_NOTIF : (SECCOMP_RET_ERRNO | static_cast<uint32_t>(r.nr % 100 + 1));
+    CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, r.nr)) == want);
+  }
+  CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, 400)) == SECCOMP_RET_ALLOW);
+}
