@@ -47,7 +47,7 @@ size_t find_program_start(const CLI::App& app, std::span<const std::string> args
       continue;
     }
     if (a.starts_with("--") && a.find('=') != std::string::npos) continue;  // --opt=value
-    if (opt->get_type_size() == 0) continue;                                 // a flag
+    if (opt->get_expected_max() == 0) continue;                              // a flag
     if (!a.starts_with("--") && a.size() > 2) continue;           // -rVALUE
     ++i;                                                          // the value is the next word
   }
@@ -81,9 +81,10 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
   }
   app.footer(std::string(copycat ? kCopycatFooter : kSysvisorFooter));
   config.help_text = app.help();
-  // CLI11 prints "[OPTIONS]"; say where the program goes.
-  if (const size_t eol = config.help_text.find('\n'); eol != std::string::npos)
-    config.help_text.insert(eol, " [--] PROGRAM [ARG...]");
+  // CLI11 2.1 prints "Usage: NAME [OPTIONS]"; say where the program goes.
+  const std::string usage = fmt::format("Usage: {} [OPTIONS]", config.prog_name);
+  if (const size_t at = config.help_text.find(usage); at != std::string::npos)
+    config.help_text.insert(at + usage.size(), " [--] PROGRAM [ARG...]");
 
   bool dashdash = false;
   std::string unknown;

@@ -144,7 +144,12 @@ Reply act_stat(const Call& c, const std::string& target) {
   if (statx(AT_FDCWD, target.c_str(), flags, STATX_BASIC_STATS, &stx) != 0) return Reply::err(errno);
   auto bytes = encode_stat(stx, layout);
   if (!bytes) return Reply::err(bytes.error().code);
-  return write_reply(c, buf, *bytes, 0);
+  // Only the bytes the kernel stores: i386's stat64 leaves its padding untouched.
+  for (const ByteRange& range : stat_layout_written_ranges(layout)) {
+    Reply r = write_reply(c, buf + range.offset, std::span<const std::byte>(*bytes).subspan(range.offset, range.size), 0);
+    if (r.kind != Reply::Kind::kValue) return r;
+  }
+  return Reply::val(0);
 }
 
 Reply act_statx(const Call& c, const std::string& target) {

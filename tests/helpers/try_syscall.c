@@ -17,6 +17,7 @@
  *   umask MASK OP ...               set the umask, then run OP
  *   chdir DIR OP ...                chdir, then run OP
  *   badptr OP                       OP with an invalid path pointer (expects EFAULT)
+ *   sleep SECONDS OP ...            prints "sleeping", nanosleeps (no rule covers it), runs OP
  * FLAGS: comma-separated names (rdonly,wronly,rdwr,creat,excl,trunc,append,directory,cloexec,
  * nofollow,nonblock,path,tmpfile,largefile) or a number; MODE is octal.
  */
@@ -31,6 +32,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 static const char *bad_path = (const char *)16; /* never mapped */
@@ -224,6 +226,13 @@ static int run(int argc, char **argv) {
     return run(argc - 2, argv + 2);
   } else if (!strcmp(op, "chdir") && a2) {
     if (chdir(a1) != 0) return fail("chdir", errno);
+    return run(argc - 2, argv + 2);
+  } else if (!strcmp(op, "sleep") && a2) {
+    double secs = atof(a1);
+    printf("sleeping\n");
+    struct timespec ts = {(time_t)secs, (long)((secs - (double)(time_t)secs) * 1e9)};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
+    }
     return run(argc - 2, argv + 2);
   } else if (!strcmp(op, "badptr") && a1) {
     use_bad_ptr = 1;

@@ -1,0 +1,80 @@
+"""Command line and exit status: bad input is one line + exit 125 and the program never starts;
+126/127; the program's own status; death by the program's signal."""
+import os
+import signal
+
+from common import SYSVISOR, COPYCAT, TempDirTest, helper, main, run, sv
+
+
+class Cli(TempDirTest):
+    def marker_cmd(self):
+        """A program that leaves a marker file when it starts."""
+        return ["sh", "-c", f"touch {self.path('started')}"]
+
+    def assertNotStarted(self):
+        self.assertFalse(os.path.exists(self.path("started")), "the program was started")
+
+    def test_bad_rules_never_start_the_program(self):
+        cases = [
+            (["-r", "/etc/a"], "sysvisor: -r '/etc/a': expected FROM=TO\n"),
+            (["-r", "=/x"], "sysvisor: -r '=/x': empty FROM path\n"),
+            (["-r", "etc/a=/x"], "sysvisor: -r 'etc/a=/x': FROM 'etc/a' is not an absolute path\n"),
+            (["-r", "/etc/a="], "sysvisor: -r '/etc/a=': empty TO path for '/etc/a'\n"),
+            (["--bogus"], "sysvisor: unknown option '--bogus' (see --help)\n"),
+            (["-x"], "sysvisor: unknown option '-x' (see --help)\n"),
+        ]
+        for args, err in cases:
+            with self.subTest(args=args):
+                self.assertRun(sv(*args, *self.marker_cmd()), code=125, stdout="", stderr=err)
+                self.assertNotStarted()
+        self.assertRun(sv(*self.marker_cmd(), env={"SYSVISOR_REDIRECT": "/a /b /c"}), code=125, stdout="",
+                       stderr="sysvisor: SYSVISOR_REDIRECT: odd number of words (3): expected FROM TO pairs\n")
+        self.assertRun(sv(*self.marker_cmd(), env={"SYSVISOR_REDIRECT": "rel /b"}), code=125, stdout="",
+                       stderr="sysvisor: SYSVISOR_REDIRECT: FROM 'rel' is not an absolute path\n")
+        self.assertRun(run([COPYCAT, *self.marker_cmd()], env={"COPYCAT": "/a"}), code=125, stdout="",
+                       stderr="copycat: COPYCAT: odd number of words (1): expected FROM TO pairs\n")
+        self.assertRun(run([COPYCAT, "-r", "/a=/b", *self.marker_cmd()]), code=125, stdout="",
+                       stderr="copycat: unknown option '-r' (see --help)\n")
+        self.assertRun(sv(), code=125, stdout="", stderr="sysvisor: no program given (see --help)\n")
+        self.assertNotStarted()
+        self.assertRun(sv(*self.marker_cmd()))  # control: the same command does start
+        self.assertTrue(os.path.exists(self.path("started")))
+
+    def test_exit_status(self):
+        self.assertRun(sv("true"))
+        self.assertRun(sv("false"), code=1)
+        self.assertRun(sv("sh", "-c", "exit 42"), code=42)
+        self.assertRun(sv("sysvisor-no-such-program"), code=127, stdout="",
+                       stderr="sysvisor: cannot run 'sysvisor-no-such-program': No such file or directory\n")
+        self.assertRun(sv("/nonexistent/prog"), code=127, stdout="",
+                       stderr="sysvisor: cannot run '/nonexistent/prog': No such file or directory\n")
+        script = self.write("noexec.sh", "#!/bin/sh\necho hi\n", mode=0o644)
+        self.assertRun(sv(script), code=126, stdout="", stderr=f"sysvisor: cannot run '{script}': Permission denied\n")
+        self.assertRun(sv(self.dir), code=126, stdout="", stderr=f"sysvisor: cannot run '{self.dir}': Permission denied\n")
+        # The program's own arguments are its own, options included.
+        self.assertRun(sv("--", "echo", "-r", "--bogus"), stdout="-r --bogus\n")
+        self.assertRun(sv("echo", "-r", "x"), stdout="-r x\n")
+
+    def test_death_by_signal_is_passed_on(self):
+        for sig in (signal.SIGTERM, signal.SIGKILL, signal.SIGSEGV, signal.SIGABRT, signal.SIGINT):
+            with self.subTest(sig=sig):
+                proc = sv("sh", "-c", f"kill -{sig.name[3:]} $$")
+                self.assertEqual(proc.returncode, -sig, proc.stderr)
+        # A shell sees 128+N.
+        proc = run(["sh", "-c", f"{SYSVISOR} sh -c 'kill -TERM $$'; echo status=$?"])
+        self.assertEqual(proc.stdout, "status=143\n")
+        self.assertFalse(os.path.exists("core"))
+
+    def test_help_and_version(self):
+        proc = sv("--help")
+        self.assertRun(proc, stdout=None)
+        self.assertIn("sysvisor [OPTIONS] [--] PROGRAM [ARG...]", proc.stdout)
+        self.assertIn("--redirect", proc.stdout)
+        proc = run([COPYCAT, "--help"])
+        self.assertRun(proc, stdout=None)
+        self.assertIn("COPYCAT=", proc.stdout)
+        self.assertRun(sv("--version"), stdout=None)
+
+
+if __name__ == "__main__":
+    main()
