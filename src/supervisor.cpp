@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -49,6 +50,17 @@ Result<std::vector<FilterRule>> filter_rules(const Policy& policy, const Redirec
     }
   }
   return rules;
+}
+
+// What privilege execve would have granted `path` that NO_NEW_PRIVS takes away ("" for none).
+std::string lost_privileges(const std::string& path) {
+  struct stat st {};
+  if (stat(path.c_str(), &st) != 0) return "";
+  if ((st.st_mode & S_ISUID) != 0 && (st.st_mode & S_ISGID) != 0) return "setuid and setgid";
+  if ((st.st_mode & S_ISUID) != 0) return "setuid";
+  if ((st.st_mode & S_ISGID) != 0 && (st.st_mode & S_IXGRP) != 0) return "setgid";
+  if (getxattr(path.c_str(), "security.capability", nullptr, 0) > 0) return "a program with file capabilities";
+  return "";
 }
 
 // Serves one listener until no task uses the filter any more.
@@ -271,6 +283,9 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
     return failed;
   }
   spec.path = std::move(path).value();
+  if (auto why = lost_privileges(spec.path); !why.empty() && options.warn)
+    options.warn(fmt::format("'{}' is {}: under sysvisor it runs without that privilege (PR_SET_NO_NEW_PRIVS)",
+                             spec.path, why));
   spec.cwd = command.cwd;
   spec.filter = std::move(filter).value();
   sigemptyset(&spec.child_sigmask);

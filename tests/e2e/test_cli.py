@@ -65,6 +65,16 @@ class Cli(TempDirTest):
         self.assertEqual(proc.stdout, "status=143\n")
         self.assertFalse(os.path.exists("core"))
 
+    def test_setuid_program_is_announced(self):
+        prog = self.path("suid-true")
+        with open("/bin/true", "rb") as src, open(prog, "wb") as dst:
+            dst.write(src.read())
+        os.chmod(prog, 0o4755)
+        self.assertRun(sv(prog), stderr=f"sysvisor: '{prog}' is setuid: under sysvisor it runs without that "
+                                        "privilege (PR_SET_NO_NEW_PRIVS)\n")
+        os.chmod(prog, 0o755)
+        self.assertRun(sv(prog), stderr="")
+
     def test_help_and_version(self):
         proc = sv("--help")
         self.assertRun(proc, stdout=None)

@@ -175,6 +175,13 @@ class Redirect(TempDirTest):
         allowed = sv(*self.rule(), "--allow-io-uring", "python3", "-c", code)
         self.assertNotEqual(allowed.stdout, "-1 38\n")
 
+    def test_x32_calls_fail_with_enosys(self):
+        # x32 open (2) and openat (257) with the x32 bit: never let through unchecked.
+        for nr in ("2", "257", "39"):
+            with self.subTest(nr=nr):
+                self.assertRun(sv(*self.rule(), TRY, "x32", nr), code=38, stdout="x32: ERR ENOSYS\n")
+                self.assertRun(sv(TRY, "x32", nr), code=38, stdout="x32: ERR ENOSYS\n")  # no rules: same filter shape
+
     def test_emfile_when_descriptors_are_exhausted(self):
         self.assertRun(sv(*self.rule(), "sh", "-c", f"ulimit -n 3; exec {TRY_STATIC} open {self.fake}"), code=24,
                        stdout="open: ERR EMFILE\n")

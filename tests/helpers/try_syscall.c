@@ -17,6 +17,7 @@
  *   umask MASK OP ...               set the umask, then run OP
  *   chdir DIR OP ...                chdir, then run OP
  *   badptr OP                       OP with an invalid path pointer (expects EFAULT)
+ *   x32 NR                          syscall NR with the x32 bit set (x86_64 only)
  *   sleep SECONDS OP ...            prints "sleeping", nanosleeps (no rule covers it), runs OP
  * FLAGS: comma-separated names (rdonly,wronly,rdwr,creat,excl,trunc,append,directory,cloexec,
  * nofollow,nonblock,path,tmpfile,largefile) or a number; MODE is octal.
@@ -227,6 +228,13 @@ static int run(int argc, char **argv) {
   } else if (!strcmp(op, "chdir") && a2) {
     if (chdir(a1) != 0) return fail("chdir", errno);
     return run(argc - 2, argv + 2);
+  } else if (!strcmp(op, "x32") && a1) {
+#if defined(__x86_64__)
+    long rc = syscall(0x40000000L | strtol(a1, NULL, 0), (long)bad_path, 0, 0);
+    return rc < 0 ? fail(op, errno) : (printf("x32: %ld\n", rc), 0);
+#else
+    return fail(op, ENOSYS);
+#endif
   } else if (!strcmp(op, "sleep") && a2) {
     double secs = atof(a1);
     printf("sleeping\n");
