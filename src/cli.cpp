@@ -76,6 +76,8 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
         ->type_name("FROM=TO")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--threads", config.threads, "Threads that serve the program's calls (1..64, default 1)")
+        ->check(CLI::Range(1, 64));
     app.add_flag("--allow-io-uring", config.policy.allow_io_uring,
                  "Let io_uring_setup succeed although io_uring bypasses file rules");
   }

@@ -15,6 +15,7 @@ struct CliConfig {
   std::string prog_name;   // "sysvisor" or "copycat" (chosen by argv[0])
   Policy policy;
   Command command;
+  int threads = 1;         // --threads
   bool help = false;       // print help_text and exit 0
   bool version = false;
   std::string help_text;

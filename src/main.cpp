@@ -75,6 +75,7 @@ int main(int argc, char** argv) {
 
   sysvisor::RunOptions options;
   options.subreaper = true;
+  options.threads = config->threads;
   options.signal_fd = sigfd.get();
   options.warn = [&prog](std::string_view line) { fmt::print(stderr, "{}: {}\n", prog, line); };
   auto result = sysvisor::run(config->policy, config->command, options);

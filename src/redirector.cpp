@@ -87,8 +87,17 @@ Reply act_open(const Call& c, const std::string& target) {
     mode = 0;
   }
   const uint32_t fd_flags = (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0;
-  // Our copy is close-on-exec and never becomes our controlling terminal.
-  const int our_flags = flags | O_CLOEXEC | O_NOCTTY;
+  // Our copy is close-on-exec and never becomes our controlling terminal; a character device (a
+  // serial tty waiting for carrier) must not make us wait: O_NONBLOCK, cleared once open.
+  int our_flags = flags | O_CLOEXEC | O_NOCTTY;
+  bool clear_nonblock = false;
+  if ((flags & (O_NONBLOCK | O_PATH | O_CREAT)) == 0) {
+    struct stat st {};
+    if (stat(target.c_str(), &st) == 0 && S_ISCHR(st.st_mode)) {
+      our_flags |= O_NONBLOCK;
+      clear_nonblock = true;
+    }
+  }
   int fd;
   if (c.sysno == Sysno::kOpenat2) {
     // RESOLVE_BENEATH / RESOLVE_IN_ROOT are relative to the program's dirfd, meaningless for the
@@ -103,6 +112,7 @@ Reply act_open(const Call& c, const std::string& target) {
   }
   if (fd < 0) return Reply::err(errno);
   UniqueFd file(fd);
+  if (clear_nonblock) fcntl(file.get(), F_SETFL, fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
   if (c.arch == Arch::kI386 && (flags & kKernelOLargefile) == 0) {
     // A 32-bit open without O_LARGEFILE of a file over 2 GiB fails in the kernel (generic_file_open).
     struct stat st {};
@@ -221,9 +231,11 @@ std::optional<int> Redirector::may_block(const Call& call, const Redirection& r)
   if (!is_open(call.sysno)) return std::nullopt;
   const auto args = open_args(call);
   if (!args || (args->flags & (O_NONBLOCK | O_PATH)) != 0) return std::nullopt;
+  const int accmode = args->flags & O_ACCMODE;
+  if (accmode == O_RDWR) return std::nullopt;  // never blocks on a FIFO
   struct stat st {};
-  if (stat(r.target.c_str(), &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISCHR(st.st_mode))) return std::nullopt;
-  return args->flags & O_ACCMODE;
+  if (stat(r.target.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) return std::nullopt;
+  return accmode;
 }
 
 Reply Redirector::act(const Call& call, const Redirection& r) const {

@@ -27,8 +27,9 @@ class Redirector {
   // non-dumpable program), 0 otherwise.
   std::optional<Redirection> match(const Call& call, int& memory_errno) const;
 
-  // When act() may block for long (a FIFO or character device opened without O_NONBLOCK): the
-  // access mode of the open (O_RDONLY, O_WRONLY, O_RDWR); nothing otherwise.
+  // When act() may block for long (a FIFO opened without O_NONBLOCK, waiting for its other end):
+  // the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise. Character devices are
+  // opened with O_NONBLOCK, which is then cleared, so that act() never waits for a carrier.
   std::optional<int> may_block(const Call& call, const Redirection& r) const;
 
   Reply act(const Call& call, const Redirection& r) const;

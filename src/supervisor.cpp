@@ -13,6 +13,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <cstring>
@@ -72,10 +73,13 @@ class Server {
     (void)policy;
   }
 
-  void serve();
+  // Serves until no task uses the filter. `threads` receivers share the listener.
+  void serve(int threads);
   RunResult result() const { return result_; }
 
  private:
+  void receive_loop(bool primary);
+  bool receive(std::vector<std::byte>& buffer);
   void handle(const seccomp_notif& n);
   void respond(const Call& call, Reply reply);
   void run_blocking(Call call, Redirection r, int accmode);
@@ -100,8 +104,10 @@ class Server {
   const SyscallMap& map_ = SyscallMap::instance();
   RunResult result_;
   bool child_reaped_ = false;
-  bool warned_memory_ = false;
+  std::atomic<bool> warned_memory_{false};
   std::mutex warn_mutex_;
+  std::mutex recv_mutex_;
+  std::mutex blocking_mutex_;
   std::list<Blocking> blocking_;
 };
 
@@ -165,8 +171,7 @@ void Server::handle(const seccomp_notif& n) {
   const Call call = decode_call(n, map_);
   int memory_errno = 0;
   std::optional<Redirection> r = redirector_.match(call, memory_errno);
-  if (memory_errno == EPERM && !warned_memory_) {
-    warned_memory_ = true;
+  if (memory_errno == EPERM && !warned_memory_.exchange(true)) {
     warn(fmt::format("cannot read the memory of process {} (not dumpable?): its calls go through unredirected",
                      call.tid));
   }
@@ -179,6 +184,7 @@ void Server::handle(const seccomp_notif& n) {
 }
 
 void Server::run_blocking(Call call, Redirection r, int accmode) {
+  std::lock_guard lock(blocking_mutex_);
   std::erase_if(blocking_, [](Blocking& b) {
     if (!b.done.load()) return false;
     b.thread.join();
@@ -208,36 +214,42 @@ void Server::cancel_blocking() {
   blocking_.clear();
 }
 
-void Server::serve() {
-  // The program's umask is applied by hand to files we create: this thread (and the workers it
-  // starts) gets its own fs struct so that umask(0) does not touch the rest of the process.
-  if (unshare(CLONE_FS) == 0) umask(0);
-  if (notify_.set_sync_wake_up() != 0) { /* kernels before 6.6: plain wake-ups */ }
+// Takes one notification if one is pending. Receivers serialise here and look again (poll with no
+// timeout) under the lock: RECV blocks when nothing is pending, and two receivers woken by the same
+// readiness must not both block in it (before 6.11 a blocked RECV does not return when the last
+// task exits).
+bool Server::receive(std::vector<std::byte>& buffer) {
+  std::lock_guard lock(recv_mutex_);
+  pollfd p{notify_.get(), POLLIN, 0};
+  if (poll(&p, 1, 0) != 1 || (p.revents & POLLIN) == 0) return false;
+  std::memset(buffer.data(), 0, buffer.size());
+  const int rc = notify_.recv(*reinterpret_cast<seccomp_notif*>(buffer.data()));
+  if (rc == 0) return true;
+  if (rc != ENOENT) warn(fmt::format("SECCOMP_IOCTL_NOTIF_RECV: {}", std::strerror(rc)));
+  return false;
+}
 
+// One receiver. The primary one also watches the program (pidfd) and the signalfd.
+void Server::receive_loop(bool primary) {
   const NotifyFd::Sizes sizes = NotifyFd::kernel_sizes();
   std::vector<std::byte> buffer(std::max(sizes.notif, sizeof(seccomp_notif)));
-  auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
-
   while (true) {
     pollfd fds[3];
     nfds_t count = 0;
     fds[count++] = {notify_.get(), POLLIN, 0};
-    const bool watch_child = !options_.subreaper && !child_reaped_;
+    const bool watch_child = primary && !options_.subreaper && !child_reaped_;
     if (watch_child) fds[count++] = {child_.pidfd(), POLLIN, 0};
-    const bool watch_signals = options_.signal_fd >= 0;
+    const bool watch_signals = primary && options_.signal_fd >= 0;
     if (watch_signals) fds[count++] = {options_.signal_fd, POLLIN, 0};
     if (poll(fds, count, -1) < 0) {
       if (errno == EINTR) continue;
       warn(fmt::format("poll: {}", std::strerror(errno)));
-      break;
+      return;
     }
     if ((fds[0].revents & POLLIN) != 0) {
-      std::memset(buffer.data(), 0, buffer.size());
-      const int rc = notify_.recv(*notif);
-      if (rc == 0) handle(*notif);
-      else if (rc != ENOENT) warn(fmt::format("SECCOMP_IOCTL_NOTIF_RECV: {}", std::strerror(rc)));
+      if (receive(buffer)) handle(*reinterpret_cast<const seccomp_notif*>(buffer.data()));
     } else if ((fds[0].revents & (POLLHUP | POLLERR)) != 0) {
-      break;  // no task uses the filter any more
+      return;  // no task uses the filter any more
     }
     nfds_t i = 1;
     if (watch_child && (fds[i++].revents & POLLIN) != 0) {
@@ -247,6 +259,21 @@ void Server::serve() {
     }
     if (watch_signals && (fds[i].revents & POLLIN) != 0) on_signal();
   }
+}
+
+void Server::serve(int threads) {
+  // The program's umask is applied by hand to files we create: this thread (and the receivers and
+  // workers it starts, which share its fs struct) gets its own so that umask(0) leaves the rest of
+  // the process alone.
+  if (unshare(CLONE_FS) == 0) umask(0);
+  // Kernels before 6.6 lack SYNC_WAKE_UP: plain wake-ups then, nothing else changes.
+  (void)notify_.set_sync_wake_up();
+
+  std::vector<std::thread> extra;
+  for (int i = 1; i < threads; ++i) extra.emplace_back([this] { receive_loop(false); });
+  receive_loop(true);
+  for (std::thread& t : extra) t.join();
+
   cancel_blocking();
   if (options_.subreaper) reap_orphans();
   if (!child_reaped_) {
@@ -303,7 +330,7 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
   Server server(policy, table, options, *child, NotifyFd(child->take_listener()));
   // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
-  std::thread worker([&server] { server.serve(); });
+  std::thread worker([&server, &options] { server.serve(std::clamp(options.threads, 1, 64)); });
   worker.join();
   return server.result();
 }

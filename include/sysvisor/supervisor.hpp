@@ -40,6 +40,9 @@ struct RunOptions {
   bool subreaper = false;        // PR_SET_CHILD_SUBREAPER and reap every orphan (waitid(P_ALL))
   int signal_fd = -1;            // borrowed signalfd: SIGINT/SIGTERM/SIGHUP/SIGQUIT sent by a process are
                                  // forwarded to the program; SIGCHLD wakes orphan reaping
+  // Threads receiving and answering notifications (1..64). One is enough for a single-threaded
+  // program; more let calls of a multi-threaded program be served in parallel.
+  int threads = 1;
   // One line per warning (no prefix, no newline); default: dropped.
   std::function<void(std::string_view)> warn;
 };

@@ -36,8 +36,12 @@ class Redirect(TempDirTest):
                                stdout="openat: fd 3 cloexec=1\nhello from my.conf\n")
                 self.assertRun(sv(*self.rule(), prog, "openat2", "-", self.fake),
                                stdout="openat2: fd 3 cloexec=0\nhello from my.conf\n")
-        self.assertRun(sv(*self.rule(), helper("threaded_open"), "16", "200", self.fake, "hello from my.conf"),
-                       stdout="16 threads x 200 opens: ok\n")
+        for threads in ("1", "2", "4"):
+            self.assertRun(sv("--threads", threads, *self.rule(), helper("threaded_open"), "16", "200", self.fake,
+                              "hello from my.conf"), stdout="16 threads x 200 opens: ok\n")
+        # A character device as TO: opened without waiting, the program's flags kept (no O_NONBLOCK).
+        self.assertRun(sv("-r", f"{self.fake}=/dev/null", "sh", "-c", f"cat {self.fake}; echo x > {self.fake}"),
+                       stdout="")
 
     def test_copycat_and_environment(self):
         env = {"COPYCAT": f"{self.fake} ./my.conf"}
