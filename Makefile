@@ -7,7 +7,7 @@ CMAKE_ARGS ?=
 
 # Debian packages the build and the tests need (tests: strace for the differential suite,
 # gcc-multilib for the i386 helpers, python3 for the end-to-end runner, util-linux for setpriv).
-DEB_PACKAGES := cmake make g++ gcc pkg-config libseccomp-dev libfmt-dev libcli11-dev doctest-dev \
+DEB_PACKAGES := cmake make g++ gcc pkg-config libseccomp-dev libfmt-dev libcli11-dev doctest-dev nlohmann-json3-dev \
                 gcc-multilib python3 strace util-linux coreutils
 
 .PHONY: all deps configure build test demo clean

@@ -69,6 +69,7 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
   bool help = false;
   bool version = false;
   std::vector<std::string> redirects;
+  std::string log_format = "text";
   app.add_flag("-h,--help", help, "Print this help and exit");
   app.add_flag("--version", version, "Print the version and exit");
   if (!copycat) {
@@ -76,6 +77,9 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
         ->type_name("FROM=TO")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-o,--output", config.log_path, "Write one line per intercepted call to FILE")->type_name("FILE");
+    app.add_option("--log-format", log_format, "Log lines as text or json (JSON lines)")
+        ->type_name("text|json");
     app.add_option("--threads", config.threads, "Threads that serve the program's calls (1..64, default 1)")
         ->check(CLI::Range(1, 64));
     app.add_flag("--allow-io-uring", config.policy.allow_io_uring,
@@ -107,6 +111,10 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
     config.version = true;
     return config;
   }
+
+  if (log_format != "text" && log_format != "json")
+    return make_error(EINVAL, fmt::format("--log-format '{}': expected text or json", log_format));
+  config.log_format = log_format == "json" ? LogFormat::kJson : LogFormat::kText;
 
   // Environment first, then -r: a later rule for the same FROM replaces an earlier one.
   const char* list = copycat ? env.copycat : env.sysvisor_redirect;

@@ -6,6 +6,7 @@
 #include <string>
 #include <string_view>
 
+#include "sysvisor/log.hpp"
 #include "sysvisor/result.hpp"
 #include "sysvisor/supervisor.hpp"
 
@@ -16,6 +17,8 @@ struct CliConfig {
   Policy policy;
   Command command;
   int threads = 1;         // --threads
+  std::string log_path;    // -o
+  LogFormat log_format = LogFormat::kText;
   bool help = false;       // print help_text and exit 0
   bool version = false;
   std::string help_text;

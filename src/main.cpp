@@ -1,5 +1,6 @@
 // sysvisor / copycat: parse the command line, run, and turn the outcome into an exit status.
 // Only this file picks exit codes (contract: the program's own, 125, 126, 127, or its signal).
+#include <fcntl.h>
 #include <signal.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
@@ -73,7 +74,30 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
 
+  // The log is opened only once everything else parsed: a bad rule leaves the user's file alone.
+  sysvisor::UniqueFd log_fd;
+  if (!config->log_path.empty()) {
+    log_fd.reset(open(config->log_path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666));
+    if (!log_fd) {
+      fmt::print(stderr, "{}: -o '{}': {}\n", prog, config->log_path, std::strerror(errno));
+      return kExitFailure;
+    }
+  }
+
   sysvisor::RunOptions options;
+  bool log_failed = false;
+  if (log_fd) {
+    options.log = [&](const sysvisor::LogEntry& entry) {
+      std::string line = sysvisor::format_log_entry(entry, config->log_format);
+      line += '\n';
+      // One write per line; a failure (a full disk) is said once and supervision goes on.
+      if (write(log_fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) && !log_failed) {
+        log_failed = true;
+        fmt::print(stderr, "{}: writing the log '{}' failed ({}): later lines are lost\n", prog,
+                   config->log_path, errno != 0 ? std::strerror(errno) : "short write");
+      }
+    };
+  }
   options.subreaper = true;
   options.threads = config->threads;
   options.signal_fd = sigfd.get();

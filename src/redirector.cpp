@@ -202,29 +202,30 @@ Reply act_readlink(const Call& c, const std::string& target) {
 
 }  // namespace
 
-std::optional<Redirection> Redirector::match(const Call& call, int& memory_errno) const {
-  memory_errno = 0;
-  if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kReadlinkat) return std::nullopt;
+size_t redirect_path_arg(Sysno s) { return static_cast<size_t>(path_args(s).path); }
+
+Redirector::Lookup Redirector::match(const Call& call) const {
+  Lookup out;
+  if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kReadlinkat) return out;
   const PathArgs where = path_args(call.sysno);
-  std::string path;
+  std::string& path = out.path;
   if (int e = read_c_string(call.tid, call.ptr_arg(static_cast<size_t>(where.path)), PATH_MAX, path); e != 0) {
     // EFAULT, ENAMETOOLONG: the kernel reads the path again and reports the same error itself.
-    memory_errno = e;
-    return std::nullopt;
+    out.memory_errno = e;
+    return out;
   }
-  if (path.empty()) return std::nullopt;  // ENOENT, or AT_EMPTY_PATH on the dirfd: not a path
+  if (path.empty()) return out;  // ENOENT, or AT_EMPTY_PATH on the dirfd: not a path
   std::string base;
   if (path.front() != '/') {
     const int dirfd = where.dirfd < 0 ? AT_FDCWD : call.int_arg(static_cast<size_t>(where.dirfd));
     const int e = dirfd == AT_FDCWD ? thread_cwd(call.tid, base) : thread_fd_path(call.tid, dirfd, base);
     // A bad dirfd (EBADF, ENOTDIR) is the kernel's to report; a dirfd that names no path (a pipe,
     // an anonymous inode) cannot match any rule.
-    if (e != 0 || base.empty() || base.front() != '/') return std::nullopt;
+    if (e != 0 || base.empty() || base.front() != '/') return out;
   }
   std::string absolute = path.front() == '/' ? normalise_path(path) : absolute_path(base, path);
-  auto target = table_.lookup(absolute);
-  if (!target) return std::nullopt;
-  return Redirection{std::move(absolute), std::move(*target)};
+  if (auto target = table_.lookup(absolute)) out.redirection = Redirection{std::move(absolute), std::move(*target)};
+  return out;
 }
 
 std::optional<int> Redirector::may_block(const Call& call, const Redirection& r) const {

@@ -13,6 +13,9 @@
 
 namespace sysvisor {
 
+// Index of the path argument of a redirect-covered call.
+size_t redirect_path_arg(Sysno s);
+
 struct Redirection {
   std::string from;    // absolute, normalised path the program asked for
   std::string target;  // where it goes
@@ -22,10 +25,15 @@ class Redirector {
  public:
   explicit Redirector(const RedirectTable& table) : table_(table) {}
 
-  // Nothing: the call goes on unchanged (no rule matches, or the kernel should report the
-  // argument error itself). `memory_errno` receives the errno of a failed memory read (EPERM for a
-  // non-dumpable program), 0 otherwise.
-  std::optional<Redirection> match(const Call& call, int& memory_errno) const;
+  // What match() found out about the call's path.
+  struct Lookup {
+    std::optional<Redirection> redirection;  // nothing: the call goes on unchanged
+    std::string path;                        // the path as the program passed it (for the log)
+    int memory_errno = 0;                    // a failed read of the path (EPERM: not dumpable)
+  };
+  // Nothing to redirect when no rule matches, or when the kernel should report the argument error
+  // itself (a bad pointer or dirfd, a path without NUL within PATH_MAX).
+  Lookup match(const Call& call) const;
 
   // When act() may block for long (a FIFO opened without O_NONBLOCK, waiting for its other end):
   // the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise. Character devices are

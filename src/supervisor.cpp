@@ -21,6 +21,8 @@
 #include <mutex>
 #include <thread>
 
+#include "sysvisor/log.hpp"
+
 #include <fmt/format.h>
 
 #include "call.hpp"
@@ -53,6 +55,48 @@ Result<std::vector<FilterRule>> filter_rules(const Policy& policy, const Redirec
   return rules;
 }
 
+// The thread group of a thread ("Tgid:" in /proc/TID/status); the tid itself if unreadable.
+pid_t thread_group(pid_t tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  char buf[1024];
+  const ssize_t n = fd ? read(fd.get(), buf, sizeof buf - 1) : -1;
+  if (n <= 0) return tid;
+  buf[n] = '\0';
+  const char* line = std::strstr(buf, "\nTgid:\t");
+  return line != nullptr ? static_cast<pid_t>(std::atoi(line + 7)) : tid;
+}
+
+std::string syscall_name(const Call& call) {
+  if (call.sysno != Sysno::kOther) return std::string(sysno_name(call.sysno));
+  char* name = seccomp_syscall_resolve_num_arch(static_cast<uint32_t>(call.arch), call.nr);
+  std::string out = name != nullptr ? name : fmt::format("syscall_{}", call.nr);
+  std::free(name);
+  return out;
+}
+
+// The six arguments in hex; the path argument, when one was read, as a C string literal.
+std::vector<std::string> describe_args(const Call& call, const std::string* path) {
+  std::vector<std::string> out;
+  for (size_t i = 0; i < 6; ++i) out.push_back(fmt::format("{:#x}", call.args[i]));
+  if (path != nullptr && redirect_path_arg(call.sysno) == 1) {
+    const int dirfd = call.int_arg(0);
+    out[0] = dirfd == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", dirfd);
+  }
+  if (path != nullptr) {
+    const size_t index = redirect_path_arg(call.sysno);
+    std::string quoted = "\"";
+    for (char c : *path) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      if (static_cast<unsigned char>(c) < 0x20) quoted += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+      else quoted += c;
+    }
+    out[index] = quoted + "\"";
+  }
+  return out;
+}
+
 // What privilege execve would have granted `path` that NO_NEW_PRIVS takes away ("" for none).
 std::string lost_privileges(const std::string& path) {
   struct stat st {};
@@ -81,7 +125,10 @@ class Server {
   void receive_loop(bool primary);
   bool receive(std::vector<std::byte>& buffer);
   void handle(const seccomp_notif& n);
-  void respond(const Call& call, Reply reply);
+  // Answers the call; returns what the program got when we answered (value, fd or -errno).
+  std::optional<int64_t> respond(const Call& call, Reply reply);
+  void log(const Call& call, std::string_view action, std::string detail, std::optional<int64_t> result,
+           const std::string* path);
   void run_blocking(Call call, Redirection r, int accmode);
   void cancel_blocking();
   void on_child_exit(const siginfo_t& info);
@@ -106,6 +153,7 @@ class Server {
   bool child_reaped_ = false;
   std::atomic<bool> warned_memory_{false};
   std::mutex warn_mutex_;
+  std::mutex log_mutex_;
   std::mutex recv_mutex_;
   std::mutex blocking_mutex_;
   std::list<Blocking> blocking_;
@@ -150,37 +198,71 @@ void Server::on_signal() {
   }
 }
 
-void Server::respond(const Call& call, Reply reply) {
+std::optional<int64_t> Server::respond(const Call& call, Reply reply) {
   int rc = 0;
+  std::optional<int64_t> result;
   switch (reply.kind) {
     case Reply::Kind::kContinue: rc = notify_.send_continue(call.id); break;
-    case Reply::Kind::kValue: rc = notify_.send_result(call.id, reply.value, 0); break;
-    case Reply::Kind::kError: rc = notify_.send_result(call.id, 0, reply.error); break;
+    case Reply::Kind::kValue:
+      rc = notify_.send_result(call.id, reply.value, 0);
+      result = reply.value;
+      break;
+    case Reply::Kind::kError:
+      rc = notify_.send_result(call.id, 0, reply.error);
+      result = -reply.error;
+      break;
     case Reply::Kind::kInjectFd: {
       const int fd = notify_.addfd_send(call.id, reply.fd.get(), reply.fd_flags);
+      result = fd;
       // On failure (EMFILE: the program's RLIMIT_NOFILE) the call is still pending: answer it.
       if (fd < 0 && fd != -ENOENT) rc = notify_.send_result(call.id, 0, -fd);
       break;
     }
   }
   // ENOENT: the caller died or was interrupted meanwhile, an ordinary event.
-  if (rc != 0 && rc != ENOENT) warn(fmt::format("answering {} of thread {}: {}", sysno_name(call.sysno), call.tid, std::strerror(rc)));
+  if (rc == ENOENT) return std::nullopt;
+  if (rc != 0) warn(fmt::format("answering {} of thread {}: {}", sysno_name(call.sysno), call.tid, std::strerror(rc)));
+  return result;
+}
+
+void Server::log(const Call& call, std::string_view action, std::string detail, std::optional<int64_t> result,
+                 const std::string* path) {
+  if (!options_.log) return;
+  LogEntry e;
+  timespec now{};
+  clock_gettime(CLOCK_REALTIME, &now);
+  e.time_ns = static_cast<int64_t>(now.tv_sec) * 1000000000 + now.tv_nsec;
+  e.tid = call.tid;
+  e.pid = thread_group(call.tid);
+  e.arch = call.arch == Arch::kX86_64 ? "x86_64" : "i386";
+  e.syscall = syscall_name(call);
+  e.args = describe_args(call, path);
+  e.action = action;
+  e.detail = std::move(detail);
+  e.result = result;
+  std::lock_guard lock(log_mutex_);
+  options_.log(e);
 }
 
 void Server::handle(const seccomp_notif& n) {
   const Call call = decode_call(n, map_);
-  int memory_errno = 0;
-  std::optional<Redirection> r = redirector_.match(call, memory_errno);
-  if (memory_errno == EPERM && !warned_memory_.exchange(true)) {
+  Redirector::Lookup found = redirector_.match(call);
+  if (found.memory_errno == EPERM && !warned_memory_.exchange(true)) {
     warn(fmt::format("cannot read the memory of process {} (not dumpable?): its calls go through unredirected",
                      call.tid));
   }
-  if (!r) return respond(call, Reply::cont());
+  std::optional<Redirection>& r = found.redirection;
+  if (!r) {
+    respond(call, Reply::cont());
+    log(call, "continue", "", std::nullopt, found.memory_errno == 0 ? &found.path : nullptr);
+    return;
+  }
   // What we read may belong to a caller that has gone (and whose id was reused): act only while the
   // notification is still pending.
   if (notify_.id_valid(call.id) != 0) return;
   if (auto accmode = redirector_.may_block(call, *r)) return run_blocking(call, std::move(*r), *accmode);
-  respond(call, redirector_.act(call, *r));
+  const auto result = respond(call, redirector_.act(call, *r));
+  log(call, "redirect", r->target, result, &found.path);
 }
 
 void Server::run_blocking(Call call, Redirection r, int accmode) {
@@ -194,7 +276,8 @@ void Server::run_blocking(Call call, Redirection r, int accmode) {
   b.target = r.target;
   b.accmode = accmode;
   b.thread = std::thread([this, &b, call, r = std::move(r)] {
-    respond(call, redirector_.act(call, r));
+    const auto result = respond(call, redirector_.act(call, r));
+    log(call, "redirect", r.target, result, &r.from);  // the absolute path: the program's is gone
     b.done.store(true);
   });
 }

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/log.hpp"
 #include "sysvisor/redirect.hpp"
 #include "sysvisor/result.hpp"
 
@@ -43,6 +44,9 @@ struct RunOptions {
   // Threads receiving and answering notifications (1..64). One is enough for a single-threaded
   // program; more let calls of a multi-threaded program be served in parallel.
   int threads = 1;
+  // Called once per intercepted call (serialised: never twice at once); default: no log, and no
+  // cost for building entries.
+  std::function<void(const LogEntry&)> log;
   // One line per warning (no prefix, no newline); default: dropped.
   std::function<void(std::string_view)> warn;
 };

@@ -75,6 +75,39 @@ class Cli(TempDirTest):
         os.chmod(prog, 0o755)
         self.assertRun(sv(prog), stderr="")
 
+    def test_log_text_and_json(self):
+        import json
+        conf = self.write("my.conf", "x\n")
+        log = self.path("log.txt")
+        self.assertRun(sv("-o", log, "-r", f"/etc/sysvisor-log-test={conf}", "cat", "/etc/sysvisor-log-test"),
+                       stdout="x\n")
+        lines = open(log).read().splitlines()
+        redirected = [l for l in lines if " redirect " in l]
+        self.assertEqual(len(redirected), 1, lines)
+        self.assertRegex(redirected[0], r'^\d\d:\d\d:\d\d\.\d{6} (\d+)/\1 openat\(AT_FDCWD, "/etc/sysvisor-log-test", '
+                                        rf'0x0, .*\) redirect {conf} = 3$')
+        log = self.path("log.json")
+        self.assertRun(sv("-o", log, "--log-format", "json", "-r", f"/etc/sysvisor-log-test={conf}",
+                          "cat", "/etc/sysvisor-log-test"), stdout="x\n")
+        entries = [json.loads(l) for l in open(log)]
+        hit = [e for e in entries if e["action"] == "redirect"]
+        self.assertEqual(len(hit), 1)
+        self.assertEqual((hit[0]["syscall"], hit[0]["args"][1], hit[0]["detail"], hit[0]["result"], hit[0]["arch"]),
+                         ("openat", '"/etc/sysvisor-log-test"', conf, 3, "x86_64"))
+        self.assertEqual(hit[0]["pid"], hit[0]["tid"])
+        self.assertTrue(all(e["action"] == "continue" and e["result"] is None for e in entries if e is not hit[0]))
+        # A bad format is refused before anything is written or started.
+        with open(log, "w") as f:
+            f.write("keep me")
+        self.assertRun(sv("-o", log, "--log-format", "xml", "true"), code=125,
+                       stderr="sysvisor: --log-format 'xml': expected text or json\n")
+        self.assertRun(sv("-o", log, "-r", "rel=x", "true"), code=125, stderr=None)
+        self.assertEqual(open(log).read(), "keep me")
+        # A log that cannot be written: one warning, the program runs on.
+        self.assertRun(sv("-o", "/dev/full", "-r", f"/etc/sysvisor-log-test={conf}", "cat", "/etc/sysvisor-log-test"),
+                       stdout="x\n", stderr="sysvisor: writing the log '/dev/full' failed (No space left on device): "
+                                           "later lines are lost\n")
+
     def test_help_and_version(self):
         proc = sv("--help")
         self.assertRun(proc, stdout=None)
