@@ -152,6 +152,15 @@ Result<Launched> launch(const LaunchSpec& spec) {
                                            std::strerror(err),
                                            err == EPERM ? " (ptrace access denied: Yama ptrace_scope 3?)" : ""));
       }
+      if (spec.check_listener) {
+        if (auto ok = spec.check_listener(listener.get()); !ok) {
+          syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
+          siginfo_t info{};
+          waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
+          unmap();
+          return std::move(ok).error();
+        }
+      }
       page->go.store(1, std::memory_order_release);
       return Launched(pid, std::move(pidfd), std::move(listener), page);
     }

@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <sys/types.h>
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -27,6 +28,8 @@ struct LaunchSpec {
   std::string cwd;                // empty: inherit
   std::vector<sock_filter> filter;
   sigset_t child_sigmask;         // signal mask the program starts with
+  // Runs on the listener before the program may exec; an error kills the child (nothing ran).
+  std::function<Result<void>(int listener)> check_listener;
 };
 
 // Shared with the child until the supervised run ends: the exec outcome arrives here.

@@ -76,6 +76,14 @@ int NotifyFd::addfd_send(uint64_t id, int srcfd, uint32_t newfd_flags) const noe
   }
 }
 
+bool NotifyFd::supports_addfd_send() const noexcept {
+  seccomp_notif_addfd addfd{};
+  addfd.id = ~0ULL;
+  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
+  addfd.srcfd = 0;
+  return ::ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ADDFD, &addfd) < 0 && errno == ENOENT;
+}
+
 int NotifyFd::set_sync_wake_up() const noexcept {
   uint64_t flags = SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP;
   return ioctl_errno(fd_.get(), SECCOMP_IOCTL_NOTIF_SET_FLAGS, reinterpret_cast<void*>(flags));

@@ -41,6 +41,9 @@ class NotifyFd {
   // Installs `srcfd` in the caller (lowest free number) and answers the call with that number
   // (SECCOMP_ADDFD_FLAG_SEND). Returns the new fd number (>= 0) or -errno.
   int addfd_send(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept;
+  // Whether the kernel knows SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (Linux 5.14):
+  // asked with an id no notification has, so a kernel that knows both answers ENOENT.
+  bool supports_addfd_send() const noexcept;
   // SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP: wake the receiver on the same CPU (kernel >= 6.6).
   int set_sync_wake_up() const noexcept;
 

@@ -405,6 +405,18 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigdelset(&spec.child_sigmask, s);
   }
 
+  // User notification itself (Linux 5.0); ADDFD with SEND (5.14) is needed by redirections.
+  uint32_t action = SECCOMP_RET_USER_NOTIF;
+  if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
+    return make_error(ENOSYS, "this kernel lacks seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux 5.0)");
+  if (!table.empty()) {
+    spec.check_listener = [](int fd) -> Result<void> {
+      if (NotifyFd(UniqueFd(dup(fd))).supports_addfd_send()) return {};
+      return make_error(ENOSYS, "this kernel lacks SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND "
+                                "(Linux 5.14), which redirection needs");
+    };
+  }
+
   if (options.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return make_error(errno, fmt::format("prctl(PR_SET_CHILD_SUBREAPER): {}", std::strerror(errno)));
 
