@@ -1,0 +1,67 @@
+"""Threads, races and hostile memory: the supervisor never hangs, never answers the wrong thread,
+and reads the program's memory exactly as the kernel would."""
+import os
+
+from common import TempDirTest, helper, main, run, sv
+
+STRESS = helper("stress")
+TRY = helper("try_syscall")
+
+
+class Robust(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.conf = self.write("my.conf", "redirected\n")
+        self.fake = "/etc/sysvisor-test-app.conf"
+
+    def test_path_flipped_by_another_thread(self):
+        # FROM and OTHER differ in one byte, so that every read of the buffer (ours or the kernel's)
+        # sees one of the two, never a torn mix.
+        frm = self.write("a", "original\n")
+        other = self.write("b", "other\n")
+        proc = sv("-r", f"{frm}={self.conf}", STRESS, "race", frm, other, "3000")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        lines = proc.stdout.splitlines()
+        self.assertEqual(lines[-1], "errors 0", proc.stdout)
+        seen = {l.split(" ", 1)[1] for l in lines[:-1]}
+        self.assertLessEqual(seen, {"redirected", "other", "original"}, proc.stdout)
+        self.assertIn("redirected", seen)
+
+    def test_path_max_and_mapping_end(self):
+        fake = self.fake
+        self.assertEqual(len(fake) % 2, 1)  # stress pads with "/." pairs up to PATH_MAX-1
+        control = run([STRESS, "pathmax", fake])
+        self.assertEqual(control.stdout, "len 4095 ERR ENOENT\nlen 4096 ERR ENAMETOOLONG\n")
+        self.assertRun(sv("-r", f"{fake}={self.conf}", STRESS, "pathmax", fake),
+                       stdout="len 4095 ok\nlen 4096 ERR ENAMETOOLONG\n")
+        self.assertRun(run([STRESS, "mapend", self.fake]), stdout="end ERR ENOENT\nunterminated ERR EFAULT\n")
+        self.assertRun(sv("-r", f"{self.fake}={self.conf}", STRESS, "mapend", self.fake),
+                       stdout="end ok\nunterminated ERR EFAULT\n")
+
+    def test_exec_and_chdir_from_a_non_main_thread(self):
+        # The thread chdirs to / in its own fs struct, then execs: the relative path is resolved
+        # against that thread's cwd, and after exec the thread id is the process id.
+        rule = ["-r", f"/etc/sysvisor-rel={self.conf}"]
+        self.assertRun(sv(*rule, STRESS, "threadexec", TRY, "open", "etc/sysvisor-rel", cwd=self.dir),
+                       stdout="open: fd 3 cloexec=0\nredirected\n")
+
+    def test_exit_group_with_calls_pending(self):
+        fifo = self.path("fifo")
+        os.mkfifo(fifo)
+        self.assertRun(sv("-r", f"{self.fake}={fifo}", STRESS, "exitpending", self.fake, "8", timeout=30),
+                       code=3, stdout="exiting\n")
+
+    def test_64_threads_at_once(self):
+        for threads in ("1", "2"):
+            self.assertRun(sv("--threads", threads, "-r", f"{self.fake}={self.conf}", helper("threaded_open"), "64",
+                              "100", self.fake, "redirected"), stdout="64 threads x 100 opens: ok\n")
+
+    def test_dash_pipelines_complete(self):
+        # dash's SIGCHLD handler must never turn a served call into EINTR (WAIT_KILLABLE_RECV).
+        script = f"cat {self.fake} | tr a-z A-Z | wc -c"
+        for _ in range(20):
+            self.assertRun(sv("-r", f"{self.fake}={self.conf}", "dash", "-c", script), stdout="11\n")
+
+
+if __name__ == "__main__":
+    main()
