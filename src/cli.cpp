@@ -56,11 +56,14 @@ size_t find_program_start(const CLI::App& app, std::span<const std::string> args
 
 }  // namespace
 
+std::string program_name(std::string_view argv0) {
+  return base_name(argv0) == "copycat" ? "copycat" : "sysvisor";
+}
+
 Result<CliConfig> parse_command_line(std::span<const std::string> args, const CliEnv& env, std::string_view cwd) {
   CliConfig config;
-  config.prog_name = args.empty() ? "sysvisor" : base_name(args[0]);
+  config.prog_name = program_name(args.empty() ? "" : args[0]);
   const bool copycat = config.prog_name == "copycat";
-  if (!copycat) config.prog_name = "sysvisor";
 
   CLI::App app(copycat ? "copycat: run a program that sees other files in place of the paths it hard-codes"
                        : "sysvisor: run a program under a seccomp user-notification supervisor",
@@ -81,7 +84,8 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
     app.add_option("--log-format", log_format, "Log lines as text or json (JSON lines)")
         ->type_name("text|json");
     app.add_option("--threads", config.threads, "Threads that serve the program's calls (1..64, default 1)")
-        ->check(CLI::Range(1, 64));
+        ->type_name("N")
+        ->check(CLI::Range(1, 64).description(""));
     app.add_flag("--allow-io-uring", config.policy.allow_io_uring,
                  "Let io_uring_setup succeed although io_uring bypasses file rules");
   }

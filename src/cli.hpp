@@ -30,6 +30,9 @@ struct CliEnv {
   const char* copycat = nullptr;            // COPYCAT
 };
 
+// "copycat" when argv[0]'s base name is copycat, else "sysvisor".
+std::string program_name(std::string_view argv0);
+
 // `args` is the whole argv (args[0] selects sysvisor or copycat). The first word that is not an
 // option (or an option's value) ends option parsing, as does "--". `cwd` anchors relative TO paths.
 Result<CliConfig> parse_command_line(std::span<const std::string> args, const CliEnv& env, std::string_view cwd);

@@ -50,7 +50,7 @@ const char* step_name(int step) {
 
 // Runs in the child between fork and exec: only async-signal-safe calls.
 [[noreturn]] void child_main(const LaunchSpec& spec, Handshake* page, pid_t parent, char* const* argv,
-                             char* const* envp, const sock_fprog* prog) {
+                             char* const* sh_argv, char* const* envp, const sock_fprog* prog) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) child_fail(page, kStepParent, ESRCH);
   if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) child_fail(page, kStepCwd, errno);
   sigprocmask(SIG_SETMASK, &spec.child_sigmask, nullptr);
@@ -66,6 +66,11 @@ const char* step_name(int step) {
   page->listener.store(static_cast<int>(fd), std::memory_order_release);
   while (page->go.load(std::memory_order_acquire) == 0) __builtin_ia32_pause();
   execve(spec.path.c_str(), argv, envp);
+  // Like execvp (and env, nohup, sudo): an executable without a #! line is a shell script.
+  if (errno == ENOEXEC) {
+    execve("/bin/sh", sh_argv, envp);
+    errno = ENOEXEC;
+  }
   page->exec_errno.store(errno, std::memory_order_release);
   _exit(errno == ENOENT ? 127 : 126);
 }
@@ -120,6 +125,9 @@ Result<Launched> launch(const LaunchSpec& spec) {
   auto unmap = [&] { munmap(mem, sizeof(Handshake)); };
 
   const std::vector<char*> argv = c_strings(spec.argv);
+  std::vector<std::string> sh_words{"sh", spec.path};
+  sh_words.insert(sh_words.end(), spec.argv.begin() + (spec.argv.empty() ? 0 : 1), spec.argv.end());
+  const std::vector<char*> sh_argv = c_strings(sh_words);
   const std::vector<char*> envp = c_strings(spec.env);
   sock_fprog prog{static_cast<unsigned short>(spec.filter.size()), const_cast<sock_filter*>(spec.filter.data())};
   const pid_t parent = getpid();
@@ -130,7 +138,7 @@ Result<Launched> launch(const LaunchSpec& spec) {
     unmap();
     return make_error(err, fmt::format("fork: {}", std::strerror(err)));
   }
-  if (pid == 0) child_main(spec, page, parent, argv.data(), envp.data(), &prog);
+  if (pid == 0) child_main(spec, page, parent, argv.data(), sh_argv.data(), envp.data(), &prog);
 
   UniqueFd pidfd(static_cast<int>(syscall(SYS_pidfd_open, pid, 0)));
   if (!pidfd) {

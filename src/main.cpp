@@ -45,9 +45,7 @@ int main(int argc, char** argv) {
   const std::string cwd = getcwd(cwd_buf, sizeof cwd_buf) != nullptr ? cwd_buf : "/";
   const sysvisor::CliEnv env{getenv("SYSVISOR_REDIRECT"), getenv("COPYCAT")};
   auto config = sysvisor::parse_command_line(args, env, cwd);
-  const std::string prog = config ? config->prog_name
-                                  : (args.empty() || args[0].find("copycat") == std::string::npos ? "sysvisor"
-                                                                                                   : "copycat");
+  const std::string prog = config ? config->prog_name : sysvisor::program_name(args.empty() ? "" : args[0]);
   if (!config) {
     fmt::print(stderr, "{}: {}\n", prog, config.error().message);
     return kExitFailure;

@@ -248,7 +248,7 @@ void Server::handle(const seccomp_notif& n) {
   const Call call = decode_call(n, map_);
   Redirector::Lookup found = redirector_.match(call);
   if (found.memory_errno == EPERM && !warned_memory_.exchange(true)) {
-    warn(fmt::format("cannot read the memory of process {} (not dumpable?): its calls go through unredirected",
+    warn(fmt::format("cannot read the memory of thread {} (not dumpable?): its calls go through unredirected",
                      call.tid));
   }
   std::optional<Redirection>& r = found.redirection;

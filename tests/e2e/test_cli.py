@@ -50,6 +50,12 @@ class Cli(TempDirTest):
                        stderr="sysvisor: cannot run '/nonexistent/prog': No such file or directory\n")
         script = self.write("noexec.sh", "#!/bin/sh\necho hi\n", mode=0o644)
         self.assertRun(sv(script), code=126, stdout="", stderr=f"sysvisor: cannot run '{script}': Permission denied\n")
+        # An executable without #! runs under /bin/sh, as execvp and env(1) run it.
+        script = self.write("nohashbang", "echo from sh $1\n", mode=0o755)
+        self.assertRun(sv(script, "arg"), stdout="from sh arg\n")
+        binary = self.write("garbage", "\x7fELF-but-not-really", mode=0o755)
+        control = run(["env", binary])
+        self.assertRun(sv(binary), code=control.returncode, stdout=control.stdout, stderr=None)
         self.assertRun(sv(self.dir), code=126, stdout="", stderr=f"sysvisor: cannot run '{self.dir}': Permission denied\n")
         # The program's own arguments are its own, options included.
         self.assertRun(sv("--", "echo", "-r", "--bogus"), stdout="-r --bogus\n")
@@ -64,6 +70,16 @@ class Cli(TempDirTest):
         proc = run(["sh", "-c", f"{SYSVISOR} sh -c 'kill -TERM $$'; echo status=$?"])
         self.assertEqual(proc.stdout, "status=143\n")
         self.assertFalse(os.path.exists("core"))
+
+    def test_message_prefix_follows_the_base_name(self):
+        odd = self.path("copycat-dir")
+        os.makedirs(odd)
+        link = os.path.join(odd, "sysvisor")
+        os.symlink(SYSVISOR, link)
+        self.assertRun(run([link, "--bogus"]), code=125, stderr="sysvisor: unknown option '--bogus' (see --help)\n")
+        link = os.path.join(odd, "copycat")
+        os.symlink(SYSVISOR, link)
+        self.assertRun(run([link, "--bogus"]), code=125, stderr="copycat: unknown option '--bogus' (see --help)\n")
 
     def test_setuid_program_is_announced(self):
         prog = self.path("suid-true")

@@ -99,7 +99,7 @@ class Process(TempDirTest):
         self.assertEqual(proc.stdout, "No such file or directory\nNo such file or directory\n")
         lines = proc.stderr.splitlines()
         self.assertEqual(len(lines), 1, proc.stderr)
-        self.assertRegex(lines[0], r"^sysvisor: cannot read the memory of process \d+ \(not dumpable\?\): "
+        self.assertRegex(lines[0], r"^sysvisor: cannot read the memory of thread \d+ \(not dumpable\?\): "
                                    r"its calls go through unredirected$")
 
 

@@ -616,25 +616,28 @@ TEST_CASE("stat_layout: timestamps, blocks and blksize are truncated, not checke
   for (int64_t sec : {int64_t{-1}, int64_t{0}, int64_t{INT32_MAX}, int64_t{1} << 31,
                       int64_t{0xffffffff}, int64_t{1} << 32, int64_t{5'000'000'000}, INT64_MIN}) {
     CAPTURE(sec);
+    // sec - 1 for INT64_MIN is meant to wrap to INT64_MAX; computed unsigned, because signed
+    // overflow is undefined behaviour (UBSan in `make test-asan` stops on it).
+    const int64_t before = static_cast<int64_t>(static_cast<uint64_t>(sec) - 1);
     struct statx stx = sample_statx();
     stx.stx_atime = {sec, 999'999'999, 0};
     stx.stx_mtime = {sec + 1, 0, 0};
-    stx.stx_ctime = {sec - 1, 1, 0};
+    stx.stx_ctime = {before, 1, 0};
     const auto x64 = encode_ok(stx, StatLayout::kX86_64Stat);
     CHECK(field<int64_t>(x64, 72) == sec);
     CHECK(field<uint64_t>(x64, 80) == 999'999'999);
     CHECK(field<int64_t>(x64, 88) == sec + 1);
-    CHECK(field<int64_t>(x64, 104) == sec - 1);
+    CHECK(field<int64_t>(x64, 104) == before);
     CHECK(field<uint64_t>(x64, 112) == 1);
     const auto old = encode_ok(stx, StatLayout::kI386Stat);
     CHECK(field<uint32_t>(old, 32) == static_cast<uint32_t>(sec));
     CHECK(field<uint32_t>(old, 36) == 999'999'999);
     CHECK(field<uint32_t>(old, 40) == static_cast<uint32_t>(sec + 1));
-    CHECK(field<uint32_t>(old, 48) == static_cast<uint32_t>(sec - 1));
+    CHECK(field<uint32_t>(old, 48) == static_cast<uint32_t>(before));
     const auto s64 = encode_ok(stx, StatLayout::kI386Stat64);
     CHECK(field<uint32_t>(s64, 64) == static_cast<uint32_t>(sec));
     CHECK(field<uint32_t>(s64, 72) == static_cast<uint32_t>(sec + 1));
-    CHECK(field<uint32_t>(s64, 80) == static_cast<uint32_t>(sec - 1));
+    CHECK(field<uint32_t>(s64, 80) == static_cast<uint32_t>(before));
   }
   for (uint64_t blocks : {uint64_t{0xffffffff}, uint64_t{1} << 32, (uint64_t{1} << 40) + 7}) {
     CAPTURE(blocks);
