@@ -4,11 +4,13 @@
 #include <linux/openat2.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <vector>
 
 #include "process_memory.hpp"
 #include "proc_info.hpp"
@@ -200,13 +202,40 @@ Reply act_readlink(const Call& c, const std::string& target) {
   return write_reply(c, buf, {reinterpret_cast<const std::byte*>(link), static_cast<size_t>(n)}, n);
 }
 
+// getxattr/lgetxattr(path, name, value, size), listxattr/llistxattr(path, list, size).
+Reply act_xattr(const Call& c, const std::string& target) {
+  const bool get = c.sysno == Sysno::kGetxattr || c.sysno == Sysno::kLgetxattr;
+  const bool nofollow = c.sysno == Sysno::kLgetxattr || c.sysno == Sysno::kLlistxattr;
+  const uint64_t buf = c.ptr_arg(get ? 2 : 1);
+  const size_t size = static_cast<size_t>(c.arch == Arch::kI386 ? static_cast<uint32_t>(c.args[get ? 3 : 2])
+                                                                 : c.args[get ? 3 : 2]);
+  constexpr size_t kMax = 65536;  // XATTR_SIZE_MAX / XATTR_LIST_MAX
+  std::string name;
+  if (get) {
+    const int e = read_c_string(c.tid, c.ptr_arg(1), 256, name);
+    if (e != 0) return Reply::err(e == ENAMETOOLONG ? ERANGE : EFAULT);
+  }
+  std::vector<char> data(std::min(size, kMax));
+  ssize_t n;
+  if (get) {
+    n = nofollow ? lgetxattr(target.c_str(), name.c_str(), data.data(), data.size())
+                 : getxattr(target.c_str(), name.c_str(), data.data(), data.size());
+  } else {
+    n = nofollow ? llistxattr(target.c_str(), data.data(), data.size())
+                 : listxattr(target.c_str(), data.data(), data.size());
+  }
+  if (n < 0) return Reply::err(errno);
+  if (size == 0) return Reply::val(n);  // the size the caller needs
+  return write_reply(c, buf, {reinterpret_cast<const std::byte*>(data.data()), static_cast<size_t>(n)}, n);
+}
+
 }  // namespace
 
 size_t redirect_path_arg(Sysno s) { return static_cast<size_t>(path_args(s).path); }
 
 Redirector::Lookup Redirector::match(const Call& call) const {
   Lookup out;
-  if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kReadlinkat) return out;
+  if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kLlistxattr) return out;
   const PathArgs where = path_args(call.sysno);
   std::string& path = out.path;
   if (int e = read_c_string(call.tid, call.ptr_arg(static_cast<size_t>(where.path)), PATH_MAX, path); e != 0) {
@@ -257,6 +286,10 @@ Reply Redirector::act(const Call& call, const Redirection& r) const {
     case Sysno::kFaccessat2: return act_access(call, r.target);
     case Sysno::kReadlink:
     case Sysno::kReadlinkat: return act_readlink(call, r.target);
+    case Sysno::kGetxattr:
+    case Sysno::kLgetxattr:
+    case Sysno::kListxattr:
+    case Sysno::kLlistxattr: return act_xattr(call, r.target);
     default: return Reply::cont();
   }
 }

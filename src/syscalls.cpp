@@ -11,7 +11,8 @@ namespace {
 constexpr std::array<std::string_view, static_cast<size_t>(Sysno::kCount)> kNames = {
     "?",         "open",     "openat",     "openat2",    "creat",      "stat",      "lstat",
     "newfstatat", "stat64",  "lstat64",    "fstatat64",  "statx",      "access",    "faccessat",
-    "faccessat2", "readlink", "readlinkat", "execve",    "execveat",   "io_uring_setup",
+    "faccessat2", "readlink", "readlinkat", "getxattr",  "lgetxattr",  "listxattr", "llistxattr",
+    "execve",     "execveat", "io_uring_setup",
 };
 
 std::vector<Sysno> build(uint32_t arch) {
@@ -29,7 +30,7 @@ std::string_view sysno_name(Sysno s) { return kNames[static_cast<size_t>(s)]; }
 
 std::vector<Sysno> redirect_syscalls() {
   std::vector<Sysno> out;
-  for (auto s = static_cast<uint8_t>(Sysno::kOpen); s <= static_cast<uint8_t>(Sysno::kReadlinkat); ++s)
+  for (auto s = static_cast<uint8_t>(Sysno::kOpen); s <= static_cast<uint8_t>(Sysno::kLlistxattr); ++s)
     out.push_back(static_cast<Sysno>(s));
   return out;
 }

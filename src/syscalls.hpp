@@ -21,6 +21,7 @@ enum class Sysno : uint8_t {
   kStat, kLstat, kNewfstatat, kStat64, kLstat64, kFstatat64, kStatx,
   kAccess, kFaccessat, kFaccessat2,
   kReadlink, kReadlinkat,
+  kGetxattr, kLgetxattr, kListxattr, kLlistxattr,
   kExecve, kExecveat,
   kIoUringSetup,
   kCount,
@@ -28,7 +29,7 @@ enum class Sysno : uint8_t {
 
 std::string_view sysno_name(Sysno s);
 
-// Every redirect-covered Sysno (open .. readlinkat).
+// Every redirect-covered Sysno (open .. llistxattr).
 std::vector<Sysno> redirect_syscalls();
 
 // O(1) map from (arch, nr) to Sysno.

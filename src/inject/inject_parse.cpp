@@ -7,6 +7,8 @@
 #include <regex.h>
 
 #include <algorithm>
+#include <cassert>
+#include <cctype>
 #include <cerrno>
 #include <climits>
 #include <cmath>
@@ -280,9 +282,10 @@ std::optional<Delay> parse_delay(const std::string& s) {
     // strace converts to time_t without a range check; saturate instead of overflowing.
     if (secs >= 9223372036854775807.0) return Delay{INT64_MAX, 0};
     d.sec = static_cast<int64_t>(secs);
-    const double rest = float_val - static_cast<double>(d.sec * per_sec);
-    d.nsec = static_cast<int64_t>(static_cast<uint64_t>(rest * static_cast<double>(scale)) %
-                                  static_cast<uint64_t>(kNsInS));
+    // As strace: the whole units are subtracted in integer arithmetic (wrapping, not UB here).
+    const auto whole = static_cast<int64_t>(static_cast<uint64_t>(d.sec) * static_cast<uint64_t>(per_sec));
+    const double rest = (float_val - static_cast<double>(whole)) * static_cast<double>(scale);
+    d.nsec = rest > 0 ? static_cast<int64_t>(static_cast<uint64_t>(rest) % static_cast<uint64_t>(kNsInS)) : 0;
   } else {
     d.sec = int_val / per_sec;
     d.nsec = (int_val % per_sec) * scale;
@@ -559,7 +562,10 @@ Result<InjectRule> parse_inject_option(std::string_view value) {
   const bool has_action = rule.error || rule.retval || rule.signal || rule.delay_enter ||
                           rule.delay_exit || rule.poke_enter || rule.poke_exit;
   if (!has_action) {
-    if (!rule.is_fault) return fail(std::string("inject= needs an action (") + std::string(kInjectKeys.substr(0, kInjectKeys.size() - 7)) + ")");
+    if (!rule.is_fault) {
+      return fail("inject= needs an action: error=, retval=, signal=, delay_enter=, delay_exit=, "
+                  "poke_enter= or poke_exit=");
+    }
     rule.error = ENOSYS;  // strace: fault= defaults to ENOSYS
   }
   // A call we let through goes to the kernel and is not seen again on its way out: only a call

@@ -139,6 +139,10 @@ class Redirect(TempDirTest):
         self.assertRun(sv("-r", f"{self.fake}={self.path('nope')}", TRY, "stat", self.fake), code=2,
                        stdout="stat: ERR ENOENT\n")
         self.assertRun(sv(*rule_file, "stat", "-c", "%s %F", self.fake), stdout="19 regular file\n")
+        # ls -l asks for the ACL (lgetxattr): answered for TO too, so no error line.
+        listing = sv(*rule_file, "ls", "-l", self.fake)
+        self.assertRun(listing, stdout=None, stderr="")
+        self.assertRegex(listing.stdout, r"^-rw-r--r-- 1 \S+ \S+ 19 .* /etc/sysvisor-test-app.conf\n$")
 
     def test_access_and_readlink(self):
         link = self.path("link")
@@ -157,6 +161,15 @@ class Redirect(TempDirTest):
                 self.assertRun(sv("-r", f"{self.fake}={link}", prog, "readlink", self.fake, "0"), code=22,
                                stdout="readlink: ERR EINVAL\n")
                 self.assertRun(sv(*self.rule(), prog, "readlink", self.fake), code=22, stdout="readlink: ERR EINVAL\n")
+
+    def test_xattrs(self):
+        os.setxattr(self.conf, "user.sysvisor", b"value")
+        code = ("import os\n"
+                f"print(os.getxattr('{self.fake}', 'user.sysvisor'), os.listxattr('{self.fake}'))\n"
+                f"print(os.getxattr('{self.fake}', 'user.sysvisor', follow_symlinks=False))\n"
+                f"try: os.getxattr('{self.fake}', 'user.none')\nexcept OSError as e: print(e.strerror)\n")
+        self.assertRun(sv(*self.rule(), "python3", "-c", code),
+                       stdout="b'value' ['user.sysvisor']\nb'value'\nNo data available\n")
 
     def test_bad_pointers_behave_as_natively(self):
         for prog in (TRY, TRY_I386):
