@@ -73,11 +73,31 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
   bool version = false;
   std::vector<std::string> redirects;
   std::string log_format = "text";
+  std::vector<std::string> qualifiers;
+  std::vector<std::string> inject_long;
+  std::vector<std::string> fault_long;
   app.add_flag("-h,--help", help, "Print this help and exit");
   app.add_flag("--version", version, "Print the version and exit");
   if (!copycat) {
     app.add_option("-r,--redirect", redirects, "Redirect FROM to TO (repeatable)")
         ->type_name("FROM=TO")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-e", qualifiers, "Fault injection: inject=SET:... or fault=SET:... (strace's syntax)")
+        ->type_name("EXPR")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--inject", inject_long, "Same as -e inject=SPEC")
+        ->type_name("SPEC")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--fault", fault_long, "Same as -e fault=SPEC")
+        ->type_name("SPEC")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("-P,--trace-path", config.policy.trace_paths,
+                   "Inject only into calls that refer to PATH (strace's path tracing; repeatable)")
+        ->type_name("PATH")
         ->expected(1)
         ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
     app.add_option("-o,--output", config.log_path, "Write one line per intercepted call to FILE")->type_name("FILE");
@@ -132,6 +152,28 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
     if (!rule) return std::move(rule).error();
     config.policy.redirects.push_back(std::move(rule).value());
   }
+
+  // -e, --inject and --fault in the order given: a later rule replaces an earlier one.
+  std::vector<std::pair<size_t, std::string>> ordered;
+  {
+    size_t e = 0, i = 0, f = 0;
+    for (size_t k = 1; k < start; ++k) {
+      const std::string& a = args[k];
+      auto take = [&](std::vector<std::string>& from, size_t& n, std::string_view prefix) {
+        if (n < from.size()) ordered.emplace_back(k, std::string(prefix) + from[n++]);
+      };
+      if (a == "-e" || (a.starts_with("-e") && a.size() > 2)) take(qualifiers, e, "");
+      else if (a.starts_with("--inject")) take(inject_long, i, "inject=");
+      else if (a.starts_with("--fault")) take(fault_long, f, "fault=");
+    }
+  }
+  for (const auto& [position, value] : ordered) {
+    auto rule = parse_inject_option(value);
+    if (!rule) return std::move(rule).error();
+    config.policy.injects.push_back(std::move(rule).value());
+  }
+  for (const std::string& p : config.policy.trace_paths)
+    if (p.empty()) return make_error(EINVAL, "-P '': empty path");
 
   const size_t program = start + (dashdash ? 1 : 0);
   if (program >= args.size()) return make_error(EINVAL, "no program given (see --help)");

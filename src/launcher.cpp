@@ -25,6 +25,7 @@ struct Handshake {
   std::atomic<int> setup_errno{0};
   std::atomic<int> setup_step{0};
   std::atomic<int> exec_errno{0};
+  std::atomic<int> own_exec{0};  // child -> parent: the next execve is the one starting the program
 };
 static_assert(std::atomic<int>::is_always_lock_free);
 
@@ -65,9 +66,11 @@ const char* step_name(int step) {
   // From here on: no syscall until the supervisor holds the listener.
   page->listener.store(static_cast<int>(fd), std::memory_order_release);
   while (page->go.load(std::memory_order_acquire) == 0) __builtin_ia32_pause();
+  page->own_exec.store(1, std::memory_order_release);
   execve(spec.path.c_str(), argv, envp);
   // Like execvp (and env, nohup, sudo): an executable without a #! line is a shell script.
   if (errno == ENOEXEC) {
+    page->own_exec.store(1, std::memory_order_release);
     execve("/bin/sh", sh_argv, envp);
     errno = ENOEXEC;
   }
@@ -94,6 +97,10 @@ Launched::Launched(Launched&& other) noexcept
 
 Launched::~Launched() {
   if (page_ != nullptr) munmap(page_, sizeof(Handshake));
+}
+
+bool Launched::take_own_exec() noexcept {
+  return page_ != nullptr && page_->own_exec.exchange(0, std::memory_order_acq_rel) != 0;
 }
 
 int Launched::exec_errno() const noexcept { return page_->exec_errno.load(std::memory_order_acquire); }

@@ -46,6 +46,9 @@ class Launched {
   pid_t pid() const noexcept { return pid_; }
   int pidfd() const noexcept { return pidfd_.get(); }
   UniqueFd take_listener() noexcept { return std::move(listener_); }
+  // True once per execve the child makes to start the program (set just before each attempt);
+  // a notified execve from the child's pid for which this is true is that execve.
+  bool take_own_exec() noexcept;
   // errno of a failed execve in the child, 0 if exec succeeded or has not happened yet.
   int exec_errno() const noexcept;
 

@@ -15,6 +15,9 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <functional>
 #include <cerrno>
 #include <cstring>
 #include <list>
@@ -29,31 +32,15 @@
 #include "filter.hpp"
 #include "launcher.hpp"
 #include "notify_fd.hpp"
+#include "injector.hpp"
+#include "policy_filter.hpp"
+#include "process_memory.hpp"
 #include "redirector.hpp"
 
 extern char** environ;
 
 namespace sysvisor {
 namespace {
-
-// The filter rules a policy needs: only the syscalls some rule covers are notified.
-Result<std::vector<FilterRule>> filter_rules(const Policy& policy, const RedirectTable& table) {
-  std::vector<FilterRule> rules;
-  const bool file_rules = !table.empty();
-  for (const Arch arch : {Arch::kX86_64, Arch::kI386}) {
-    const uint32_t token = static_cast<uint32_t>(arch);
-    auto add = [&](std::string_view name, uint32_t action) {
-      const int nr = seccomp_syscall_resolve_name_arch(token, std::string(name).c_str());
-      if (nr >= 0) rules.push_back({arch, nr, action});
-    };
-    if (file_rules) {
-      for (Sysno s : redirect_syscalls()) add(sysno_name(s), SCMP_ACT_NOTIFY);
-      // io_uring performs opens without syscalls, bypassing every file rule.
-      if (!policy.allow_io_uring) add("io_uring_setup", SCMP_ACT_ERRNO(ENOSYS));
-    }
-  }
-  return rules;
-}
 
 // The thread group of a thread ("Tgid:" in /proc/TID/status); the tid itself if unreadable.
 pid_t thread_group(pid_t tid) {
@@ -97,6 +84,27 @@ std::vector<std::string> describe_args(const Call& call, const std::string* path
   return out;
 }
 
+// The log's detail for an injection: "error=EIO", "retval=42", "signal=SIGUSR1", ...
+std::string describe_injection(const InjectRule& rule) {
+  std::vector<std::string> parts;
+  if (rule.error) {
+    const char* name = strerrorname_np(*rule.error);
+    parts.push_back(name != nullptr ? fmt::format("error={}", name) : fmt::format("error={}", *rule.error));
+  }
+  if (rule.retval) parts.push_back(fmt::format("retval={}", static_cast<int64_t>(*rule.retval)));
+  if (rule.signal != 0) {
+    const char* name = sigabbrev_np(rule.signal);
+    parts.push_back(name != nullptr ? fmt::format("signal=SIG{}", name) : fmt::format("signal={}", rule.signal));
+  }
+  if (rule.delay_enter) parts.push_back("delay_enter");
+  if (rule.delay_exit) parts.push_back("delay_exit");
+  if (rule.poke_enter) parts.push_back("poke_enter");
+  if (rule.poke_exit) parts.push_back("poke_exit");
+  std::string out;
+  for (const std::string& p : parts) out += (out.empty() ? "" : ":") + p;
+  return out;
+}
+
 // What privilege execve would have granted `path` that NO_NEW_PRIVS takes away ("" for none).
 std::string lost_privileges(const std::string& path) {
   struct stat st {};
@@ -111,10 +119,10 @@ std::string lost_privileges(const std::string& path) {
 // Serves one listener until no task uses the filter any more.
 class Server {
  public:
-  Server(const Policy& policy, const RedirectTable& table, const RunOptions& options, Launched& child,
-         NotifyFd listener)
-      : table_(table), options_(options), child_(child), notify_(std::move(listener)), redirector_(table) {
-    (void)policy;
+  Server(const FilterInputs& rules, const RunOptions& options, Launched& child, NotifyFd listener)
+      : options_(options), child_(child), notify_(std::move(listener)), redirector_(rules.redirects),
+        io_uring_off_(io_uring_blocked(rules)) {
+    if (!rules.injects.empty()) injector_.emplace(rules.injects, rules.traced);
   }
 
   // Serves until no task uses the filter. `threads` receivers share the listener.
@@ -129,25 +137,32 @@ class Server {
   std::optional<int64_t> respond(const Call& call, Reply reply);
   void log(const Call& call, std::string_view action, std::string detail, std::optional<int64_t> result,
            const std::string* path);
-  void run_blocking(Call call, Redirection r, int accmode);
-  void cancel_blocking();
+  void finish(const Call& call);
+  void inject(const Call& call, const InjectRule& rule);
+  void poke(const Call& call, const std::vector<Poke>& pokes);
+  bool sleep_for(const Delay& delay);
+  // Runs `work` on a thread of its own. `fifo`/`accmode`: the work may be blocked opening that
+  // FIFO, and opening its other end lets it return at shutdown.
+  void run_async(std::function<void()> work, std::string fifo = {}, int accmode = 0);
+  void cancel_async();
   void on_child_exit(const siginfo_t& info);
   void reap_orphans();
   void on_signal();
   void warn(std::string_view line);
 
-  struct Blocking {
+  struct Async {
     std::thread thread;
-    std::string target;
+    std::string fifo;
     int accmode = 0;
     std::atomic<bool> done{false};
   };
 
-  const RedirectTable& table_;
   const RunOptions& options_;
   Launched& child_;
   NotifyFd notify_;
   Redirector redirector_;
+  std::optional<Injector> injector_;
+  const bool io_uring_off_;
   const SyscallMap& map_ = SyscallMap::instance();
   RunResult result_;
   bool child_reaped_ = false;
@@ -155,8 +170,10 @@ class Server {
   std::mutex warn_mutex_;
   std::mutex log_mutex_;
   std::mutex recv_mutex_;
-  std::mutex blocking_mutex_;
-  std::list<Blocking> blocking_;
+  std::mutex async_mutex_;
+  std::list<Async> async_;
+  std::condition_variable stop_cv_;
+  bool stopping_ = false;  // guarded by async_mutex_
 };
 
 void Server::warn(std::string_view line) {
@@ -246,6 +263,30 @@ void Server::log(const Call& call, std::string_view action, std::string detail, 
 
 void Server::handle(const seccomp_notif& n) {
   const Call call = decode_call(n, map_);
+  // The execve by which we start the program is neither counted nor injected.
+  if ((call.sysno == Sysno::kExecve || call.sysno == Sysno::kExecveat) && call.tid == child_.pid() &&
+      child_.take_own_exec()) {
+    respond(call, Reply::cont());
+    log(call, "continue", "(starts the program)", std::nullopt, nullptr);
+    return;
+  }
+  // An inject rule decides first; a call no fault replaces is then redirected.
+  if (injector_) {
+    if (const InjectRule* rule = injector_->rule_for(call); rule != nullptr && injector_->fires(call, *rule)) {
+      if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
+      if (rule->delay_enter || rule->delay_exit) return run_async([this, call, rule] { inject(call, *rule); });
+      return inject(call, *rule);
+    }
+  }
+  finish(call);
+}
+
+// The call goes on: redirected when a rule matches its path, else let through.
+void Server::finish(const Call& call) {
+  if (call.sysno == Sysno::kIoUringSetup && io_uring_off_) {
+    log(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(ENOSYS)), nullptr);
+    return;
+  }
   Redirector::Lookup found = redirector_.match(call);
   if (found.memory_errno == EPERM && !warned_memory_.exchange(true)) {
     warn(fmt::format("cannot read the memory of thread {} (not dumpable?): its calls go through unredirected",
@@ -254,47 +295,93 @@ void Server::handle(const seccomp_notif& n) {
   std::optional<Redirection>& r = found.redirection;
   if (!r) {
     respond(call, Reply::cont());
-    log(call, "continue", "", std::nullopt, found.memory_errno == 0 ? &found.path : nullptr);
+    log(call, "continue", "", std::nullopt, found.memory_errno == 0 && !found.path.empty() ? &found.path : nullptr);
     return;
   }
   // What we read may belong to a caller that has gone (and whose id was reused): act only while the
   // notification is still pending.
   if (notify_.id_valid(call.id) != 0) return;
-  if (auto accmode = redirector_.may_block(call, *r)) return run_blocking(call, std::move(*r), *accmode);
+  if (auto accmode = redirector_.may_block(call, *r)) {
+    const std::string fifo = r->target;
+    return run_async(
+        [this, call, r = std::move(*r)] {
+          const auto result = respond(call, redirector_.act(call, r));
+          log(call, "redirect", r.target, result, &r.from);  // the absolute path: the program's is gone
+        },
+        fifo, *accmode);
+  }
   const auto result = respond(call, redirector_.act(call, *r));
   log(call, "redirect", r->target, result, &found.path);
 }
 
-void Server::run_blocking(Call call, Redirection r, int accmode) {
-  std::lock_guard lock(blocking_mutex_);
-  std::erase_if(blocking_, [](Blocking& b) {
-    if (!b.done.load()) return false;
-    b.thread.join();
+// strace's order: the signal is queued at syscall entry, then delay_enter, poke_enter; a call that
+// is answered gets poke_exit and delay_exit before the answer; otherwise it goes on (finish).
+void Server::inject(const Call& call, const InjectRule& rule) {
+  if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
+  if (rule.delay_enter && !sleep_for(*rule.delay_enter)) return;
+  if (rule.poke_enter) poke(call, *rule.poke_enter);
+  if (!rule.answers()) {
+    log(call, "inject", describe_injection(rule), std::nullopt, nullptr);
+    return finish(call);
+  }
+  if (rule.poke_exit) poke(call, *rule.poke_exit);
+  if (rule.delay_exit && !sleep_for(*rule.delay_exit)) return;
+  Reply reply = rule.error ? Reply::err(*rule.error) : Reply::val(static_cast<int64_t>(*rule.retval));
+  log(call, "inject", describe_injection(rule), respond(call, std::move(reply)), nullptr);
+}
+
+// poke=@argN=HEX: the bytes go where argument N points, through page protections as the kernel
+// would see them (a read-only or bad pointer is skipped).
+void Server::poke(const Call& call, const std::vector<Poke>& pokes) {
+  for (const Poke& p : pokes) {
+    if (p.arg < 1 || p.arg > 6) continue;  // x86 syscalls have six arguments
+    const uint64_t addr = call.ptr_arg(static_cast<size_t>(p.arg - 1));
+    (void)write_memory(call.tid, addr, {reinterpret_cast<const std::byte*>(p.bytes.data()), p.bytes.size()});
+  }
+}
+
+// Sleeps unless the run is ending; false when cut short.
+bool Server::sleep_for(const Delay& delay) {
+  std::unique_lock lock(async_mutex_);
+  const auto duration = std::chrono::seconds(delay.sec) + std::chrono::nanoseconds(delay.nsec);
+  return !stop_cv_.wait_for(lock, duration, [this] { return stopping_; });
+}
+
+void Server::run_async(std::function<void()> work, std::string fifo, int accmode) {
+  std::lock_guard lock(async_mutex_);
+  std::erase_if(async_, [](Async& a) {
+    if (!a.done.load()) return false;
+    a.thread.join();
     return true;
   });
-  Blocking& b = blocking_.emplace_back();
-  b.target = r.target;
-  b.accmode = accmode;
-  b.thread = std::thread([this, &b, call, r = std::move(r)] {
-    const auto result = respond(call, redirector_.act(call, r));
-    log(call, "redirect", r.target, result, &r.from);  // the absolute path: the program's is gone
-    b.done.store(true);
+  Async& a = async_.emplace_back();
+  a.fifo = std::move(fifo);
+  a.accmode = accmode;
+  a.thread = std::thread([&a, work = std::move(work)] {
+    work();
+    a.done.store(true);
   });
 }
 
-// A worker blocked opening a FIFO whose caller has gone: opening the other end lets its open
-// return, after which its answer fails harmlessly with ENOENT.
-void Server::cancel_blocking() {
-  for (Blocking& b : blocking_) {
-    while (!b.done.load()) {
-      const int other = b.accmode == O_RDONLY ? O_WRONLY : O_RDONLY;
-      UniqueFd end(open(b.target.c_str(), other | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
-      if (b.done.load()) break;
+// At shutdown no task uses the filter: sleeping work wakes, and work blocked opening a FIFO for a
+// caller that has gone is released by opening the other end (its answer then fails with ENOENT).
+void Server::cancel_async() {
+  std::unique_lock lock(async_mutex_);
+  stopping_ = true;
+  stop_cv_.notify_all();
+  for (Async& a : async_) {
+    while (!a.done.load() && !a.fifo.empty()) {
+      const int other = a.accmode == O_RDONLY ? O_WRONLY : O_RDONLY;
+      UniqueFd end(open(a.fifo.c_str(), other | O_NONBLOCK | O_CLOEXEC | O_NOCTTY));
+      lock.unlock();
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      lock.lock();
     }
-    b.thread.join();
+    lock.unlock();
+    a.thread.join();
+    lock.lock();
   }
-  blocking_.clear();
+  async_.clear();
 }
 
 // Takes one notification if one is pending. Receivers serialise here and look again (poll with no
@@ -357,7 +444,7 @@ void Server::serve(int threads) {
   receive_loop(true);
   for (std::thread& t : extra) t.join();
 
-  cancel_blocking();
+  cancel_async();
   if (options_.subreaper) reap_orphans();
   if (!child_reaped_) {
     siginfo_t info{};
@@ -371,9 +458,16 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
   if (command.argv.empty()) return make_error(EINVAL, "no program to run");
   RedirectTable table;
   for (const Redirect& r : policy.redirects) table.add(r);
-  auto rules = filter_rules(policy, table);
-  if (!rules) return std::move(rules).error();
-  auto filter = build_filter(*rules);
+  InjectTable injects;
+  for (const InjectRule& rule : policy.injects) {
+    for (const std::string& w : rule.warnings)
+      if (options.warn) options.warn(w);
+    injects.add(rule);
+  }
+  TracedPaths traced;
+  for (const std::string& p : policy.trace_paths) traced.add(p);
+  const FilterInputs inputs{table, injects, traced, policy.allow_io_uring};
+  auto filter = build_filter(policy_filter_rules(inputs));
   if (!filter) return std::move(filter).error();
 
   LaunchSpec spec;
@@ -422,7 +516,7 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
 
   auto child = launch(spec);
   if (!child) return std::move(child).error();
-  Server server(policy, table, options, *child, NotifyFd(child->take_listener()));
+  Server server(inputs, options, *child, NotifyFd(child->take_listener()));
   // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
   std::thread worker([&server, &options] { server.serve(std::clamp(options.threads, 1, 64)); });

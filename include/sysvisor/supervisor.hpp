@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/inject.hpp"
 #include "sysvisor/log.hpp"
 #include "sysvisor/redirect.hpp"
 #include "sysvisor/result.hpp"
@@ -25,6 +26,8 @@ namespace sysvisor {
 // What the supervisor does to the program's calls.
 struct Policy {
   std::vector<Redirect> redirects;  // later rules for the same FROM win
+  std::vector<InjectRule> injects;  // -e inject=/fault=; a later rule replaces an earlier one per syscall
+  std::vector<std::string> trace_paths;  // -P: inject only into calls that refer to these paths
   bool allow_io_uring = false;      // otherwise io_uring_setup fails with ENOSYS while file rules are active
 };
 

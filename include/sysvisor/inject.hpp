@@ -1,0 +1,155 @@
+// Fault injection rules in strace 6.1's `-e inject=` / `-e fault=` language: parsing, syscall
+// sets, and the rule table the engine consults per call. Pure values: no kernel, no I/O.
+//
+// Reference: strace 6.1 (filter_qualify.c, basic_filters.c, syscall.c). Every behaviour below
+// was checked against the strace 6.1 binary; tests/unit/test_inject_parse.cpp pins them.
+#pragma once
+
+#include <array>
+#include <bitset>
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sysvisor/result.hpp"
+
+namespace sysvisor {
+
+// The syscall tables a call is looked up in. x32 names are accepted in rules (as strace accepts
+// names valid in any personality) but never match: x32 calls fail with ENOSYS in our filter.
+enum class Personality : uint8_t { kX86_64 = 0, kI386 = 1 };
+
+// Number of personalities a SyscallSet covers.
+inline constexpr size_t kPersonalityCount = 2;
+
+// Syscall numbers (and strace's i386 socketcall/ipc pseudo numbers, 500..545) are below this.
+inline constexpr int kSyscallNrLimit = 1024;
+
+// A set of syscall numbers per personality (strace's number_set array).
+class SyscallSet {
+ public:
+  // True if `nr` of personality `p` is in the set; false for out-of-range numbers.
+  bool test(Personality p, int nr) const noexcept {
+    return nr >= 0 && nr < kSyscallNrLimit && bits_[index(p)].test(static_cast<size_t>(nr));
+  }
+  // Adds `nr` of `p` (ignored when out of range).
+  void set(Personality p, int nr) noexcept {
+    if (nr >= 0 && nr < kSyscallNrLimit) bits_[index(p)].set(static_cast<size_t>(nr));
+  }
+  // Removes `nr` of `p`.
+  void reset(Personality p, int nr) noexcept {
+    if (nr >= 0 && nr < kSyscallNrLimit) bits_[index(p)].reset(static_cast<size_t>(nr));
+  }
+  // Number of members in personality `p`.
+  size_t count(Personality p) const noexcept { return bits_[index(p)].count(); }
+  // True if personality `p` has no member.
+  bool empty(Personality p) const noexcept { return bits_[index(p)].none(); }
+  // True if no personality has a member.
+  bool empty() const noexcept { return bits_[0].none() && bits_[1].none(); }
+  // Set equality.
+  bool operator==(const SyscallSet&) const = default;
+
+ private:
+  friend SyscallSet complement(const SyscallSet&);
+  static size_t index(Personality p) noexcept { return static_cast<size_t>(p); }
+  std::array<std::bitset<kSyscallNrLimit>, kPersonalityCount> bits_{};
+};
+
+// Every syscall strace 6.1 knows minus `set`, per personality (strace's `!SET`).
+SyscallSet complement(const SyscallSet& set);
+
+// Parses a strace SET (`open,%file,/^stat`, `!…`, `all`, `none`, `?name`, `name@32`, numbers).
+// Errors name the offending token, e.g. "invalid system call 'foo'".
+Result<SyscallSet> parse_syscall_set(std::string_view spec);
+
+// Value of When::last meaning "no upper bound" (strace's INJECT_LAST_INF).
+inline constexpr uint16_t kWhenLastInf = 0xffff;
+
+// when=FIRST[..LAST][+[STEP]]: inject on calls FIRST, FIRST+STEP, … up to LAST, counting each
+// call of this syscall in this thread (1-based). step 0 = only call FIRST (strace's `when=F`).
+// Defaults are strace's: every call (1..inf+1).
+struct When {
+  uint16_t first = 1;             // 1..65535
+  uint16_t last = kWhenLastInf;   // FIRST..65534, or kWhenLastInf
+  uint16_t step = 1;              // 0..65535
+  // Equality of all three fields.
+  bool operator==(const When&) const = default;
+};
+
+// A delay as strace keeps it (struct timespec: whole seconds plus nanoseconds).
+struct Delay {
+  int64_t sec = 0;   // seconds
+  int64_t nsec = 0;  // 0..999999999
+  // Equality.
+  bool operator==(const Delay&) const = default;
+};
+
+// poke_enter=/poke_exit=@argN=HEX: bytes written to the memory argument N points to.
+struct Poke {
+  int arg = 1;                 // 1..7 (strace's @arg1..@arg7)
+  std::vector<uint8_t> bytes;  // 1..1024 bytes
+  // Equality.
+  bool operator==(const Poke&) const = default;
+};
+
+// One `-e inject=…` or `-e fault=…` option.
+struct InjectRule {
+  SyscallSet set;                    // the calls it covers
+  bool is_fault = false;             // written as fault= (error defaults to ENOSYS)
+  std::optional<int> error;          // error=: positive errno 1..4095
+  std::optional<uint64_t> retval;    // retval=: the value as strace parsed it (strtoull base 0)
+  int signal = 0;                    // signal=: 1..64, 0 = none
+  std::optional<Delay> delay_enter;  // delay_enter=: sleep before the call proceeds / is answered
+  std::optional<Delay> delay_exit;   // delay_exit=: sleep before the answer (needs error/retval)
+  // Pokes in the order strace applies them (it keeps them in a list it prepends to, so the
+  // last one written is applied first). Present-but-empty is possible (`poke_enter=,`).
+  std::optional<std::vector<Poke>> poke_enter;
+  std::optional<std::vector<Poke>> poke_exit;  // needs error/retval (we answer the call)
+  When when;                         // when= (the last one written wins)
+  std::string text;                  // the option as written, e.g. "inject=open:error=EPERM"
+  std::vector<std::string> warnings; // strace's retval warnings, one line each, no prefix
+
+  // The fast path: an errno on every call (no when= or when=1+), nothing else, so the filter
+  // can answer it with SECCOMP_RET_ERRNO and no round trip.
+  bool errno_only_always() const noexcept;
+  // True if the supervisor answers the call itself (error= or retval=); else it is let through.
+  bool answers() const noexcept { return error.has_value() || retval.has_value(); }
+};
+
+// Parses the value of one -e option: "inject=…" or "fault=…". Any other qualifier (trace=,
+// signal=, a bare SET, …) is an error naming it as unsupported. Errors are one line:
+// "-e inject=open:error=EFOO: unknown errno 'EFOO'" (the caller adds "sysvisor: ").
+Result<InjectRule> parse_inject_option(std::string_view value);
+
+// Looks up an errno name as strace 6.1 does (case-insensitive, kernel-internal names included,
+// no aliases such as EWOULDBLOCK); nullopt if strace does not know it.
+std::optional<int> errno_by_name(std::string_view name);
+
+// Looks up a signal as strace 6.1 does: decimal 1..64, or a name with or without SIG in any
+// case (HUP..SYS, RTMIN, RT_1..RT_32); nullopt otherwise.
+std::optional<int> signal_by_spec(std::string_view spec);
+
+// The rules in command-line order; a later rule replaces an earlier one for the syscalls it
+// names (strace overwrites its per-syscall inject_vec entry). Lookup is O(1).
+class InjectTable {
+ public:
+  // Appends a rule; it takes over every (personality, nr) in its set.
+  void add(InjectRule rule);
+  // The rule deciding (p, nr), or nullptr. Stable until the next add().
+  const InjectRule* rule_for(Personality p, int nr) const noexcept;
+  // All rules in the order added (some may no longer decide any call).
+  const std::vector<InjectRule>& rules() const noexcept { return rules_; }
+  // True if no rule was added.
+  bool empty() const noexcept { return rules_.empty(); }
+
+ private:
+  static constexpr uint16_t kNoRule = 0xffff;
+  std::vector<InjectRule> rules_;
+  std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> index_ = make_empty_index();
+  static std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> make_empty_index();
+};
+
+}  // namespace sysvisor

@@ -1,0 +1,186 @@
+#include "injector.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+#include <cstdio>
+#include <cstring>
+
+#include "process_memory.hpp"
+#include "proc_info.hpp"
+
+#ifndef PIDFD_THREAD
+#define PIDFD_THREAD O_EXCL  // linux/pidfd.h, Linux 6.9
+#endif
+
+namespace sysvisor {
+namespace {
+
+// Start time of a thread (field 22 of /proc/TID/stat), 0 if unreadable.
+uint64_t thread_start_time(pid_t tid) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(tid));
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  char buf[1024];
+  const ssize_t n = fd ? read(fd.get(), buf, sizeof buf - 1) : -1;
+  if (n <= 0) return 0;
+  buf[n] = '\0';
+  const char* p = std::strrchr(buf, ')');  // the name may contain spaces and parentheses
+  if (p == nullptr) return 0;
+  for (int field = 2; field < 22 && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
+  return p != nullptr ? std::strtoull(p + 1, nullptr, 10) : 0;
+}
+
+// One word of the caller's ABI (4 bytes for i386, 8 for x86_64) at `addr`.
+std::optional<uint64_t> read_word(const Call& c, uint64_t addr) {
+  if (c.arch == Arch::kI386) {
+    uint32_t w = 0;
+    if (read_memory(c.tid, addr, {reinterpret_cast<std::byte*>(&w), sizeof w}) != 0) return std::nullopt;
+    return w;
+  }
+  uint64_t w = 0;
+  if (read_memory(c.tid, addr, {reinterpret_cast<std::byte*>(&w), sizeof w}) != 0) return std::nullopt;
+  return w;
+}
+
+}  // namespace
+
+RuleKey rule_key(const Call& call) {
+  if (call.arch == Arch::kX86_64) return {Personality::kX86_64, call.nr};
+  RuleKey key{Personality::kI386, call.nr};
+  if (auto sub = i386_subcall(call.nr, call.args[0])) {
+    // strace decodes a socketcall subcall only when its argument array is readable.
+    std::vector<std::byte> probe(sub->args_in_memory);
+    if (sub->args_in_memory == 0 || read_memory(call.tid, call.ptr_arg(1), probe) == 0) key.nr = sub->nr;
+  }
+  return key;
+}
+
+void TracedPaths::add(const std::string& path) {
+  paths_.push_back(path);
+  char resolved[PATH_MAX];
+  if (realpath(path.c_str(), resolved) != nullptr && path != resolved) paths_.emplace_back(resolved);
+}
+
+bool TracedPaths::matches(std::string_view path) const {
+  for (const std::string& p : paths_)
+    if (p == path) return true;
+  return false;
+}
+
+bool Injector::matches_traced_paths(const Call& call) const {
+  const RuleKey key = rule_key(call);
+  const PathArgs shape = path_args(key.personality, key.nr);
+  auto path_at = [&](uint64_t addr) {
+    std::string s;
+    return read_c_string(call.tid, addr, PATH_MAX, s) == 0 && traced_.matches(s);
+  };
+  auto fd_is = [&](int64_t fd) {
+    if (fd < 0 || fd > INT_MAX) return false;
+    std::string s;
+    return thread_fd_path(call.tid, static_cast<int>(fd), s) == 0 && traced_.matches(s);
+  };
+  // The words the arguments are taken from: the registers, or for i386 socketcall subcalls the
+  // array arg1 points to.
+  std::array<uint64_t, 6> args = call.args;
+  if (call.arch == Arch::kI386) {
+    for (auto& a : args) a = static_cast<uint32_t>(a);
+    if (key.nr != call.nr && call.nr == kI386Socketcall) {
+      for (size_t i = 0; i < 6; ++i) args[i] = read_word(call, call.ptr_arg(1) + 4 * i).value_or(0);
+    }
+  }
+  auto as_int = [](uint64_t v) { return static_cast<int64_t>(static_cast<int32_t>(static_cast<uint32_t>(v))); };
+  switch (shape.shape) {
+    case PathShape::kNever: return false;
+    case PathShape::kArgs:
+      for (size_t i = 0; i < 6; ++i) {
+        if (shape.args[i] == ArgKind::kPath && args[i] != 0 && path_at(args[i])) return true;
+        if (shape.args[i] == ArgKind::kFd && fd_is(as_int(args[i]))) return true;
+      }
+      return false;
+    case PathShape::kFsconfig: {
+      const int64_t cmd = as_int(args[1]);
+      if ((cmd == 3 || cmd == 4) && (path_at(args[3]) || fd_is(as_int(args[4])))) return true;
+      return cmd == 5 && fd_is(as_int(args[4]));
+    }
+    case PathShape::kOldMmap: {
+      auto fd = read_word(call, call.ptr_arg(0) + 4 * 4);
+      return fd && fd_is(as_int(*fd));
+    }
+    case PathShape::kPoll: {
+      const uint64_t count = std::min<uint64_t>(args[1], 1048576);
+      for (uint64_t i = 0; i < count; ++i) {
+        int32_t fd = -1;
+        if (read_memory(call.tid, args[0] + 8 * i, {reinterpret_cast<std::byte*>(&fd), sizeof fd}) != 0) return false;
+        if (fd_is(fd)) return true;
+      }
+      return false;
+    }
+    case PathShape::kSelect:
+    case PathShape::kOldSelect: {
+      std::array<uint64_t, 4> words{args[0], args[1], args[2], args[3]};
+      if (shape.shape == PathShape::kOldSelect) {
+        for (size_t i = 0; i < 4; ++i) {
+          auto w = read_word(call, call.ptr_arg(0) + 4 * i);
+          if (!w) return false;
+          words[i] = *w;
+        }
+      }
+      const int64_t nfds = std::min<int64_t>(as_int(words[0]), 1024 * 1024);
+      if (nfds <= 0) return false;
+      std::vector<std::byte> set(static_cast<size_t>((nfds + 7) / 8));
+      for (size_t s = 1; s <= 3; ++s) {
+        if (words[s] == 0 || read_memory(call.tid, words[s], set) != 0) continue;
+        for (int64_t fd = 0; fd < nfds; ++fd)
+          if ((static_cast<unsigned>(set[static_cast<size_t>(fd / 8)]) >> (fd % 8)) & 1U)
+            if (fd_is(fd)) return true;
+      }
+      return false;
+    }
+  }
+  return false;
+}
+
+void Injector::check_thread(pid_t tid) {
+  auto [it, fresh] = threads_.try_emplace(tid);
+  ThreadSlot& slot = it->second;
+  if (!fresh) {
+    bool gone = false;
+    if (slot.pidfd) {
+      pollfd p{slot.pidfd.get(), POLLIN, 0};
+      gone = poll(&p, 1, 0) == 1;
+    } else {
+      gone = thread_start_time(tid) != slot.start_time;
+    }
+    if (!gone) return;
+    counter_.forget_thread(tid);  // the id was reused: a new thread starts from zero
+  }
+  slot.pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD)));
+  if (!slot.pidfd) slot.start_time = thread_start_time(tid);
+  if (threads_.size() >= sweep_at_) {
+    // Drop the threads that have exited since, so that memory stays flat.
+    std::erase_if(threads_, [&](auto& entry) {
+      if (!entry.second.pidfd) return false;
+      pollfd p{entry.second.pidfd.get(), POLLIN, 0};
+      if (poll(&p, 1, 0) != 1) return false;
+      counter_.forget_thread(entry.first);
+      return true;
+    });
+    sweep_at_ = std::max<size_t>(256, threads_.size() * 2);
+  }
+}
+
+bool Injector::fires(const Call& call, const InjectRule& rule) {
+  if (!traced_.empty() && !matches_traced_paths(call)) return false;
+  const RuleKey key = rule_key(call);
+  std::lock_guard lock(mutex_);
+  check_thread(call.tid);
+  return counter_.hit(call.tid, key.personality, key.nr, rule.when);
+}
+
+}  // namespace sysvisor

@@ -1,0 +1,74 @@
+// Injector: decides, for one notified call, whether an inject rule fires — the -P path test and
+// strace's per-thread counting — and describes what it does. The caller then acts (signal, delay,
+// poke, answer). Thread-safe: receivers may call decide() at once.
+#pragma once
+
+#include <sys/types.h>
+
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "call.hpp"
+#include "inject/inject_counter.hpp"
+#include "inject/syscall_table.hpp"
+#include "sysvisor/inject.hpp"
+#include "sysvisor/unique_fd.hpp"
+
+namespace sysvisor {
+
+// strace's key for a call: personality and number, with i386 socketcall/ipc subcalls at their
+// pseudo numbers; `args` are the subcall's own arguments where they live in memory.
+struct RuleKey {
+  Personality personality = Personality::kX86_64;
+  int nr = -1;
+};
+RuleKey rule_key(const Call& call);
+
+// The -P paths, each with its realpath taken once at start (strace's path tracing).
+class TracedPaths {
+ public:
+  void add(const std::string& path);
+  bool empty() const noexcept { return paths_.empty(); }
+  bool matches(std::string_view path) const;
+  const std::vector<std::string>& paths() const noexcept { return paths_; }
+
+ private:
+  std::vector<std::string> paths_;  // as given, then realpaths
+};
+
+class Injector {
+ public:
+  Injector(const InjectTable& table, const TracedPaths& traced) : table_(table), traced_(traced) {}
+
+  // The rule that covers the call, or nullptr.
+  const InjectRule* rule_for(const Call& call) const {
+    const RuleKey key = rule_key(call);
+    return table_.rule_for(key.personality, key.nr);
+  }
+
+  // Whether `rule` fires on this call: -P matching (reads the caller's memory and /proc), then
+  // counting. A call that does not match -P is not counted, as under strace.
+  bool fires(const Call& call, const InjectRule& rule);
+
+  // strace's path-tracing test for one call.
+  bool matches_traced_paths(const Call& call) const;
+
+ private:
+  struct ThreadSlot {
+    UniqueFd pidfd;  // PIDFD_THREAD: readable once the thread has exited
+    uint64_t start_time = 0;  // fallback where PIDFD_THREAD is missing (before Linux 6.9)
+  };
+  void check_thread(pid_t tid);  // resets the counts of a reused thread id; caller holds mutex_
+
+  const InjectTable& table_;
+  const TracedPaths& traced_;
+  std::mutex mutex_;
+  InjectCounter counter_;
+  std::unordered_map<pid_t, ThreadSlot> threads_;
+  size_t sweep_at_ = 256;
+};
+
+}  // namespace sysvisor
