@@ -1,4 +1,5 @@
-// Call: one decoded notification, a plain value. Reply: what the supervisor answers.
+// Syscall: one decoded notification, a plain value (the engine's own view; handlers get a
+// sysvisor::Call). Reply: what the supervisor answers.
 #pragma once
 
 #include <linux/seccomp.h>
@@ -7,12 +8,13 @@
 #include <array>
 #include <cstdint>
 
+#include "sysvisor/call.hpp"
 #include "sysvisor/unique_fd.hpp"
 #include "syscalls.hpp"
 
 namespace sysvisor {
 
-struct Call {
+struct Syscall {
   uint64_t id = 0;
   pid_t tid = 0;  // the calling thread (memory, cwd and fd look-ups use /proc/TID)
   Arch arch = Arch::kX86_64;
@@ -28,8 +30,8 @@ struct Call {
   }
 };
 
-inline Call decode_call(const seccomp_notif& n, const SyscallMap& map) {
-  Call call;
+inline Syscall decode_call(const seccomp_notif& n, const SyscallMap& map) {
+  Syscall call;
   call.id = n.id;
   call.tid = static_cast<pid_t>(n.pid);
   call.arch = static_cast<Arch>(n.data.arch);
@@ -38,22 +40,5 @@ inline Call decode_call(const seccomp_notif& n, const SyscallMap& map) {
   for (size_t i = 0; i < 6; ++i) call.args[i] = n.data.args[i];
   return call;
 }
-
-// The answer to one call.
-struct Reply {
-  enum class Kind : uint8_t { kContinue, kValue, kError, kInjectFd };
-  Kind kind = Kind::kContinue;
-  int64_t value = 0;     // kValue
-  int error = 0;         // kError: positive errno
-  UniqueFd fd;           // kInjectFd: installed in the caller, its number returned
-  uint32_t fd_flags = 0; // kInjectFd: O_CLOEXEC or 0
-
-  static Reply cont() { return {}; }
-  static Reply val(int64_t v) { Reply r; r.kind = Kind::kValue; r.value = v; return r; }
-  static Reply err(int e) { Reply r; r.kind = Kind::kError; r.error = e; return r; }
-  static Reply inject(UniqueFd fd, uint32_t flags) {
-    Reply r; r.kind = Kind::kInjectFd; r.fd = std::move(fd); r.fd_flags = flags; return r;
-  }
-};
 
 }  // namespace sysvisor

@@ -37,7 +37,7 @@ uint64_t thread_start_time(pid_t tid) {
 }
 
 // One word of the caller's ABI (4 bytes for i386, 8 for x86_64) at `addr`.
-std::optional<uint64_t> read_word(const Call& c, uint64_t addr) {
+std::optional<uint64_t> read_word(const Syscall& c, uint64_t addr) {
   if (c.arch == Arch::kI386) {
     uint32_t w = 0;
     if (read_memory(c.tid, addr, {reinterpret_cast<std::byte*>(&w), sizeof w}) != 0) return std::nullopt;
@@ -50,7 +50,7 @@ std::optional<uint64_t> read_word(const Call& c, uint64_t addr) {
 
 }  // namespace
 
-RuleKey rule_key(const Call& call) {
+RuleKey rule_key(const Syscall& call) {
   if (call.arch == Arch::kX86_64) return {Personality::kX86_64, call.nr};
   RuleKey key{Personality::kI386, call.nr};
   if (auto sub = i386_subcall(call.nr, call.args[0])) {
@@ -73,7 +73,7 @@ bool TracedPaths::matches(std::string_view path) const {
   return false;
 }
 
-bool Injector::matches_traced_paths(const Call& call) const {
+bool Injector::matches_traced_paths(const Syscall& call) const {
   const RuleKey key = rule_key(call);
   const PathArgs shape = path_args(key.personality, key.nr);
   auto path_at = [&](uint64_t addr) {
@@ -175,7 +175,7 @@ void Injector::check_thread(pid_t tid) {
   }
 }
 
-bool Injector::fires(const Call& call, const InjectRule& rule) {
+bool Injector::fires(const Syscall& call, const InjectRule& rule) {
   if (!traced_.empty() && !matches_traced_paths(call)) return false;
   const RuleKey key = rule_key(call);
   std::lock_guard lock(mutex_);

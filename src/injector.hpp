@@ -25,7 +25,7 @@ struct RuleKey {
   Personality personality = Personality::kX86_64;
   int nr = -1;
 };
-RuleKey rule_key(const Call& call);
+RuleKey rule_key(const Syscall& call);
 
 // The -P paths, each with its realpath taken once at start (strace's path tracing).
 class TracedPaths {
@@ -44,17 +44,17 @@ class Injector {
   Injector(const InjectTable& table, const TracedPaths& traced) : table_(table), traced_(traced) {}
 
   // The rule that covers the call, or nullptr.
-  const InjectRule* rule_for(const Call& call) const {
+  const InjectRule* rule_for(const Syscall& call) const {
     const RuleKey key = rule_key(call);
     return table_.rule_for(key.personality, key.nr);
   }
 
   // Whether `rule` fires on this call: -P matching (reads the caller's memory and /proc), then
   // counting. A call that does not match -P is not counted, as under strace.
-  bool fires(const Call& call, const InjectRule& rule);
+  bool fires(const Syscall& call, const InjectRule& rule);
 
   // strace's path-tracing test for one call.
-  bool matches_traced_paths(const Call& call) const;
+  bool matches_traced_paths(const Syscall& call) const;
 
  private:
   struct ThreadSlot {

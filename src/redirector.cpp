@@ -54,7 +54,7 @@ struct OpenArgs {
 
 // The open flags, mode and resolve flags of an open-family call; nothing when the kernel should
 // judge the arguments itself (bad open_how).
-std::optional<OpenArgs> open_args(const Call& c) {
+std::optional<OpenArgs> open_args(const Syscall& c) {
   switch (c.sysno) {
     case Sysno::kOpen: return OpenArgs{c.int_arg(1), static_cast<mode_t>(c.args[2]), 0};
     case Sysno::kOpenat: return OpenArgs{c.int_arg(2), static_cast<mode_t>(c.args[3]), 0};
@@ -75,7 +75,7 @@ bool is_open(Sysno s) {
   return s == Sysno::kOpen || s == Sysno::kOpenat || s == Sysno::kOpenat2 || s == Sysno::kCreat;
 }
 
-Reply act_open(const Call& c, const std::string& target) {
+Reply act_open(const Syscall& c, const std::string& target) {
   auto args = open_args(c);
   if (!args) return Reply::cont();
   int flags = args->flags;
@@ -123,12 +123,12 @@ Reply act_open(const Call& c, const std::string& target) {
   return Reply::inject(std::move(file), fd_flags);
 }
 
-Reply write_reply(const Call& c, uint64_t addr, std::span<const std::byte> bytes, int64_t value) {
+Reply write_reply(const Syscall& c, uint64_t addr, std::span<const std::byte> bytes, int64_t value) {
   if (int e = write_memory(c.tid, addr, bytes); e != 0) return Reply::err(e == EPERM || e == ESRCH ? EFAULT : e);
   return Reply::val(value);
 }
 
-Reply act_stat(const Call& c, const std::string& target) {
+Reply act_stat(const Syscall& c, const std::string& target) {
   int flags = 0;
   uint64_t buf = 0;
   StatLayout layout = StatLayout::kX86_64Stat;
@@ -164,7 +164,7 @@ Reply act_stat(const Call& c, const std::string& target) {
   return Reply::val(0);
 }
 
-Reply act_statx(const Call& c, const std::string& target) {
+Reply act_statx(const Syscall& c, const std::string& target) {
   const int flags = c.int_arg(2);
   const auto mask = static_cast<unsigned>(c.args[3]);
   struct statx stx {};
@@ -172,7 +172,7 @@ Reply act_statx(const Call& c, const std::string& target) {
   return write_reply(c, c.ptr_arg(4), {reinterpret_cast<const std::byte*>(&stx), sizeof stx}, 0);
 }
 
-Reply act_access(const Call& c, const std::string& target) {
+Reply act_access(const Syscall& c, const std::string& target) {
   int mode = 0;
   int flags = 0;
   switch (c.sysno) {
@@ -191,7 +191,7 @@ Reply act_access(const Call& c, const std::string& target) {
   return Reply::val(0);
 }
 
-Reply act_readlink(const Call& c, const std::string& target) {
+Reply act_readlink(const Syscall& c, const std::string& target) {
   const bool at = c.sysno == Sysno::kReadlinkat;
   const uint64_t buf = c.ptr_arg(at ? 2 : 1);
   const int size = c.int_arg(at ? 3 : 2);
@@ -203,7 +203,7 @@ Reply act_readlink(const Call& c, const std::string& target) {
 }
 
 // getxattr/lgetxattr(path, name, value, size), listxattr/llistxattr(path, list, size).
-Reply act_xattr(const Call& c, const std::string& target) {
+Reply act_xattr(const Syscall& c, const std::string& target) {
   const bool get = c.sysno == Sysno::kGetxattr || c.sysno == Sysno::kLgetxattr;
   const bool nofollow = c.sysno == Sysno::kLgetxattr || c.sysno == Sysno::kLlistxattr;
   const uint64_t buf = c.ptr_arg(get ? 2 : 1);
@@ -233,7 +233,7 @@ Reply act_xattr(const Call& c, const std::string& target) {
 
 size_t redirect_path_arg(Sysno s) { return static_cast<size_t>(path_args(s).path); }
 
-Redirector::Lookup Redirector::match(const Call& call) const {
+Redirector::Lookup Redirector::match(const Syscall& call) const {
   Lookup out;
   if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kLlistxattr) return out;
   const PathArgs where = path_args(call.sysno);
@@ -257,7 +257,7 @@ Redirector::Lookup Redirector::match(const Call& call) const {
   return out;
 }
 
-std::optional<int> Redirector::may_block(const Call& call, const Redirection& r) const {
+std::optional<int> Redirector::may_block(const Syscall& call, const Redirection& r) const {
   if (!is_open(call.sysno)) return std::nullopt;
   const auto args = open_args(call);
   if (!args || (args->flags & (O_NONBLOCK | O_PATH)) != 0) return std::nullopt;
@@ -268,7 +268,7 @@ std::optional<int> Redirector::may_block(const Call& call, const Redirection& r)
   return accmode;
 }
 
-Reply Redirector::act(const Call& call, const Redirection& r) const {
+Reply Redirector::act(const Syscall& call, const Redirection& r) const {
   switch (call.sysno) {
     case Sysno::kOpen:
     case Sysno::kOpenat:

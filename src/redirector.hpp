@@ -33,14 +33,14 @@ class Redirector {
   };
   // Nothing to redirect when no rule matches, or when the kernel should report the argument error
   // itself (a bad pointer or dirfd, a path without NUL within PATH_MAX).
-  Lookup match(const Call& call) const;
+  Lookup match(const Syscall& call) const;
 
   // When act() may block for long (a FIFO opened without O_NONBLOCK, waiting for its other end):
   // the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise. Character devices are
   // opened with O_NONBLOCK, which is then cleared, so that act() never waits for a carrier.
-  std::optional<int> may_block(const Call& call, const Redirection& r) const;
+  std::optional<int> may_block(const Syscall& call, const Redirection& r) const;
 
-  Reply act(const Call& call, const Redirection& r) const;
+  Reply act(const Syscall& call, const Redirection& r) const;
 
  private:
   const RedirectTable& table_;

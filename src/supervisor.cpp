@@ -55,7 +55,7 @@ pid_t thread_group(pid_t tid) {
   return line != nullptr ? static_cast<pid_t>(std::atoi(line + 7)) : tid;
 }
 
-std::string syscall_name(const Call& call) {
+std::string syscall_name(const Syscall& call) {
   if (call.sysno != Sysno::kOther) return std::string(sysno_name(call.sysno));
   char* name = seccomp_syscall_resolve_num_arch(static_cast<uint32_t>(call.arch), call.nr);
   std::string out = name != nullptr ? name : fmt::format("syscall_{}", call.nr);
@@ -64,7 +64,7 @@ std::string syscall_name(const Call& call) {
 }
 
 // The six arguments in hex; the path argument, when one was read, as a C string literal.
-std::vector<std::string> describe_args(const Call& call, const std::string* path) {
+std::vector<std::string> describe_args(const Syscall& call, const std::string* path) {
   std::vector<std::string> out;
   for (size_t i = 0; i < 6; ++i) out.push_back(fmt::format("{:#x}", call.args[i]));
   if (path != nullptr && redirect_path_arg(call.sysno) == 1) {
@@ -134,12 +134,12 @@ class Server {
   bool receive(std::vector<std::byte>& buffer);
   void handle(const seccomp_notif& n);
   // Answers the call; returns what the program got when we answered (value, fd or -errno).
-  std::optional<int64_t> respond(const Call& call, Reply reply);
-  void log(const Call& call, std::string_view action, std::string detail, std::optional<int64_t> result,
+  std::optional<int64_t> respond(const Syscall& call, Reply reply);
+  void log(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
            const std::string* path);
-  void finish(const Call& call);
-  void inject(const Call& call, const InjectRule& rule);
-  void poke(const Call& call, const std::vector<Poke>& pokes);
+  void finish(const Syscall& call);
+  void inject(const Syscall& call, const InjectRule& rule);
+  void poke(const Syscall& call, const std::vector<Poke>& pokes);
   bool sleep_for(const Delay& delay);
   // Runs `work` on a thread of its own. `fifo`/`accmode`: the work may be blocked opening that
   // FIFO, and opening its other end lets it return at shutdown.
@@ -215,7 +215,7 @@ void Server::on_signal() {
   }
 }
 
-std::optional<int64_t> Server::respond(const Call& call, Reply reply) {
+std::optional<int64_t> Server::respond(const Syscall& call, Reply reply) {
   int rc = 0;
   std::optional<int64_t> result;
   switch (reply.kind) {
@@ -242,7 +242,7 @@ std::optional<int64_t> Server::respond(const Call& call, Reply reply) {
   return result;
 }
 
-void Server::log(const Call& call, std::string_view action, std::string detail, std::optional<int64_t> result,
+void Server::log(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
                  const std::string* path) {
   if (!options_.log) return;
   LogEntry e;
@@ -262,7 +262,7 @@ void Server::log(const Call& call, std::string_view action, std::string detail, 
 }
 
 void Server::handle(const seccomp_notif& n) {
-  const Call call = decode_call(n, map_);
+  const Syscall call = decode_call(n, map_);
   // The execve by which we start the program is neither counted nor injected.
   if ((call.sysno == Sysno::kExecve || call.sysno == Sysno::kExecveat) && call.tid == child_.pid() &&
       child_.take_own_exec()) {
@@ -282,7 +282,7 @@ void Server::handle(const seccomp_notif& n) {
 }
 
 // The call goes on: redirected when a rule matches its path, else let through.
-void Server::finish(const Call& call) {
+void Server::finish(const Syscall& call) {
   if (call.sysno == Sysno::kIoUringSetup && io_uring_off_) {
     log(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(ENOSYS)), nullptr);
     return;
@@ -316,7 +316,7 @@ void Server::finish(const Call& call) {
 
 // strace's order: the signal is queued at syscall entry, then delay_enter, poke_enter; a call that
 // is answered gets poke_exit and delay_exit before the answer; otherwise it goes on (finish).
-void Server::inject(const Call& call, const InjectRule& rule) {
+void Server::inject(const Syscall& call, const InjectRule& rule) {
   if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
   if (rule.delay_enter && !sleep_for(*rule.delay_enter)) return;
   if (rule.poke_enter) poke(call, *rule.poke_enter);
@@ -332,7 +332,7 @@ void Server::inject(const Call& call, const InjectRule& rule) {
 
 // poke=@argN=HEX: the bytes go where argument N points, through page protections as the kernel
 // would see them (a read-only or bad pointer is skipped).
-void Server::poke(const Call& call, const std::vector<Poke>& pokes) {
+void Server::poke(const Syscall& call, const std::vector<Poke>& pokes) {
   for (const Poke& p : pokes) {
     if (p.arg < 1 || p.arg > 6) continue;  // x86 syscalls have six arguments
     const uint64_t addr = call.ptr_arg(static_cast<size_t>(p.arg - 1));

@@ -6,13 +6,10 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/call.hpp"  // Arch
+
 namespace sysvisor {
 
-// Architectures a notification can come from (values are the AUDIT_ARCH_* tokens).
-enum class Arch : uint32_t {
-  kX86_64 = 0xc000003e,  // AUDIT_ARCH_X86_64
-  kI386 = 0x40000003,    // AUDIT_ARCH_I386
-};
 
 // Path-taking calls that a redirect rule covers, plus the calls the engine refuses on its own.
 enum class Sysno : uint8_t {

@@ -738,12 +738,20 @@ PathArgs path_args(Personality p, int nr) {
   if (n == "epoll_ctl") return args_of({{2, kF}});
   // The 64-bit mask takes two argument slots on i386.
   if (n == "fanotify_mark") return i386 ? args_of({{4, kF}, {5, kP}}) : args_of({{3, kF}, {4, kP}});
-  // Descriptor-creating calls: %file/%desc/%net but nothing to test.
-  if (is_one_of(n, {"bpf", "epoll_create", "epoll_create1", "eventfd2", "eventfd", "fanotify_init",
-                    "fsopen", "inotify_init", "inotify_init1", "io_uring_setup",
-                    "landlock_create_ruleset", "memfd_create", "memfd_secret", "mq_open",
-                    "perf_event_open", "pidfd_open", "pipe", "pipe2", "socket", "socketpair",
-                    "timerfd_create", "userfaultfd"})) {
+  // %file/%desc/%net calls strace 6.1 never selects with -P: those creating descriptors, and
+  // those whose descriptor is not one a path names (message queues, timerfds, signalfds,
+  // io_uring, landlock, fsmount). accept/accept4 too (checked: never selected, even on a
+  // descriptor open on the path).
+  if (is_one_of(n, {"accept", "accept4", "bpf", "epoll_create", "epoll_create1", "eventfd2",
+                    "eventfd", "fanotify_init", "fsmount", "fsopen", "inotify_init",
+                    "inotify_init1", "io_uring_enter", "io_uring_register", "io_uring_setup",
+                    "landlock_add_rule", "landlock_create_ruleset", "landlock_restrict_self",
+                    "memfd_create", "memfd_secret", "mq_getsetattr", "mq_notify", "mq_open",
+                    "mq_timedreceive", "mq_timedreceive_time64", "mq_timedsend",
+                    "mq_timedsend_time64", "perf_event_open", "pidfd_open", "pipe", "pipe2",
+                    "signalfd", "signalfd4", "socket", "socketpair", "timerfd_create",
+                    "timerfd_gettime", "timerfd_gettime64", "timerfd_settime",
+                    "timerfd_settime64", "userfaultfd"})) {
     return never;
   }
   // strace's fallback: a %file call's first argument is a path, else it is a descriptor.

@@ -1,0 +1,35 @@
+#include "sysvisor/call.hpp"
+
+#include <linux/seccomp.h>
+#include <sys/ioctl.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "process_memory.hpp"
+
+namespace sysvisor {
+
+Result<std::vector<std::byte>> Call::read(uint64_t addr, size_t size) const {
+  std::vector<std::byte> out(size);
+  if (int e = read_memory(tid, addr, out); e != 0) return make_error(e, std::strerror(e));
+  return out;
+}
+
+Result<std::string> Call::read_string(uint64_t addr, size_t max) const {
+  std::string out;
+  if (int e = read_c_string(tid, addr, max, out); e != 0) return make_error(e, std::strerror(e));
+  return out;
+}
+
+Result<void> Call::write(uint64_t addr, std::span<const std::byte> data) const {
+  if (int e = write_memory(tid, addr, data); e != 0) return make_error(e, std::strerror(e));
+  return {};
+}
+
+bool Call::still_pending() const noexcept {
+  uint64_t notification = id;
+  return listener_ >= 0 && ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &notification) == 0;
+}
+
+}  // namespace sysvisor
