@@ -12,6 +12,7 @@
 
 #include <atomic>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <new>
 
@@ -66,6 +67,15 @@ const char* step_name(int step) {
   // From here on: no syscall until the supervisor holds the listener.
   page->listener.store(static_cast<int>(fd), std::memory_order_release);
   while (page->go.load(std::memory_order_acquire) == 0) __builtin_ia32_pause();
+  if (spec.body) {
+    int rc = 70;  // EX_SOFTWARE: an exception escaped
+    try {
+      rc = spec.body();
+    } catch (...) {
+    }
+    std::fflush(nullptr);
+    _exit(rc & 0xff);
+  }
   page->own_exec.store(1, std::memory_order_release);
   execve(spec.path.c_str(), argv, envp);
   // Like execvp (and env, nohup, sudo): an executable without a #! line is a shell script.
@@ -138,6 +148,7 @@ Result<Launched> launch(const LaunchSpec& spec) {
   const std::vector<char*> envp = c_strings(spec.env);
   sock_fprog prog{static_cast<unsigned short>(spec.filter.size()), const_cast<sock_filter*>(spec.filter.data())};
   const pid_t parent = getpid();
+  if (spec.body) std::fflush(nullptr);  // the child must not write the caller's pending output again
 
   const pid_t pid = fork();
   if (pid < 0) {

@@ -28,6 +28,9 @@ struct LaunchSpec {
   std::string cwd;                // empty: inherit
   std::vector<sock_filter> filter;
   sigset_t child_sigmask;         // signal mask the program starts with
+  // Instead of exec: run this in the child (its return value is the exit code; stdio flushed,
+  // then _exit). `path`, `argv` and `env` are then unused.
+  std::function<int()> body;
   // Runs on the listener before the program may exec; an error kills the child (nothing ran).
   std::function<Result<void>(int listener)> check_listener;
 };

@@ -71,6 +71,12 @@ std::vector<FilterRule> policy_filter_rules(const FilterInputs& in) {
                              : SCMP_ACT_NOTIFY;
     }
   }
+  for (const RuleKey& key : in.handled) {
+    const SyscallEntry* entry = SyscallTable::instance().entry(key.personality, key.nr);
+    const int nr = entry != nullptr && entry->pseudo ? (key.nr >= kI386IpcSubcallBase ? kI386Ipc : kI386Socketcall)
+                                                     : key.nr;
+    actions[{key.personality, nr}] = SCMP_ACT_NOTIFY;
+  }
   std::vector<FilterRule> rules;
   for (const auto& [key, action] : actions) rules.push_back({arch_of(key.first), key.second, action});
   return rules;

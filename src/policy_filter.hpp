@@ -17,6 +17,7 @@ struct FilterInputs {
   const InjectTable& injects;
   const TracedPaths& traced;
   bool allow_io_uring = false;
+  std::vector<RuleKey> handled = {};  // syscalls a user handler serves: always notified
 };
 
 // True when the inject rule can be answered by the filter alone for syscall (p, nr): an errno on

@@ -58,18 +58,24 @@ Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::s
 
 void RedirectTable::add(const Redirect& rule) {
   auto& map = rule.prefix ? prefix_ : exact_;
-  map.insert_or_assign(rule.from, rule.to);
+  map.insert_or_assign(rule.from, Target{rule.to, added_++});
 }
 
 std::optional<std::string> RedirectTable::lookup(std::string_view path) const {
+  auto m = match(path);
+  if (!m) return std::nullopt;
+  return std::move(m->target);
+}
+
+std::optional<RedirectTable::Match> RedirectTable::match(std::string_view path) const {
   const bool trailing = path.size() > 1 && path.back() == '/';
   if (trailing) path.remove_suffix(1);
-  auto finish = [trailing](std::string out) {
+  auto finish = [trailing](std::string out, size_t rule) {
     if (trailing && out.back() != '/') out += '/';
-    return out;
+    return Match{std::move(out), rule};
   };
   if (!exact_.empty()) {
-    if (auto it = exact_.find(path); it != exact_.end()) return finish(it->second);
+    if (auto it = exact_.find(path); it != exact_.end()) return finish(it->second.to, it->second.rule);
   }
   if (prefix_.empty()) return std::nullopt;
   // Walk up the ancestors: the longest matching prefix wins.
@@ -78,10 +84,10 @@ std::optional<std::string> RedirectTable::lookup(std::string_view path) const {
     if (auto it = prefix_.find(head); it != prefix_.end()) {
       std::string_view rest = path.substr(head.size());  // "" or "/..."
       if (head == "/") rest = path == "/" ? std::string_view() : path;  // FROM "/": whole path
-      std::string out = it->second;
+      std::string out = it->second.to;
       if (out == "/" && !rest.empty()) out.clear();
       out += rest;
-      return finish(std::move(out));
+      return finish(std::move(out), it->second.rule);
     }
     if (head == "/") return std::nullopt;
     const size_t slash = head.rfind('/');
@@ -91,8 +97,8 @@ std::optional<std::string> RedirectTable::lookup(std::string_view path) const {
 
 std::vector<Redirect> RedirectTable::rules() const {
   std::vector<Redirect> out;
-  for (const auto& [from, to] : exact_) out.push_back({from, to, false});
-  for (const auto& [from, to] : prefix_) out.push_back({from, to, true});
+  for (const auto& [from, t] : exact_) out.push_back({from, t.to, false});
+  for (const auto& [from, t] : prefix_) out.push_back({from, t.to, true});
   return out;
 }
 

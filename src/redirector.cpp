@@ -253,7 +253,8 @@ Redirector::Lookup Redirector::match(const Syscall& call) const {
     if (e != 0 || base.empty() || base.front() != '/') return out;
   }
   std::string absolute = path.front() == '/' ? normalise_path(path) : absolute_path(base, path);
-  if (auto target = table_.lookup(absolute)) out.redirection = Redirection{std::move(absolute), std::move(*target)};
+  if (auto m = table_.match(absolute))
+    out.redirection = Redirection{std::move(absolute), std::move(m->target), m->rule};
   return out;
 }
 

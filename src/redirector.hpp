@@ -19,6 +19,7 @@ size_t redirect_path_arg(Sysno s);
 struct Redirection {
   std::string from;    // absolute, normalised path the program asked for
   std::string target;  // where it goes
+  size_t rule = 0;     // index of the redirect rule (order added)
 };
 
 class Redirector {

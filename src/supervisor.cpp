@@ -23,6 +23,8 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <climits>
+#include <exception>
 
 #include "sysvisor/log.hpp"
 
@@ -116,18 +118,74 @@ std::string lost_privileges(const std::string& path) {
   return "";
 }
 
+// The handlers by (personality, strace number): O(1), the later handler for a name wins.
+class HandlerTable {
+ public:
+  Result<void> build(const std::vector<HandlerRule>& rules) {
+    const SyscallTable& table = SyscallTable::instance();
+    for (size_t i = 0; i < rules.size(); ++i) {
+      bool known = false;
+      for (const Personality p : {Personality::kX86_64, Personality::kI386}) {
+        for (const int nr : table.numbers_named(p, rules[i].syscall)) {
+          index_[static_cast<size_t>(p)][static_cast<size_t>(nr)] = static_cast<int16_t>(i);
+          keys_.push_back({p, nr});
+          known = true;
+        }
+      }
+      if (!known) return make_error(EINVAL, fmt::format("handler: unknown syscall '{}'", rules[i].syscall));
+      if (!rules[i].handler) return make_error(EINVAL, fmt::format("handler for '{}' is empty", rules[i].syscall));
+    }
+    return {};
+  }
+  bool empty() const noexcept { return keys_.empty(); }
+  int index(RuleKey key) const noexcept {
+    if (key.nr < 0 || key.nr >= kSyscallNrLimit) return -1;
+    return index_[static_cast<size_t>(key.personality)][static_cast<size_t>(key.nr)];
+  }
+  std::string_view name(RuleKey key) const noexcept {
+    const SyscallEntry* e = SyscallTable::instance().entry(key.personality, key.nr);
+    return e != nullptr ? e->name : std::string_view("?");
+  }
+  const std::vector<RuleKey>& keys() const noexcept { return keys_; }
+
+ private:
+  std::array<std::array<int16_t, kSyscallNrLimit>, kPersonalityCount> index_ = [] {
+    std::array<std::array<int16_t, kSyscallNrLimit>, kPersonalityCount> a{};
+    for (auto& row : a) row.fill(-1);
+    return a;
+  }();
+  std::vector<RuleKey> keys_;
+};
+
 // Serves one listener until no task uses the filter any more.
 class Server {
  public:
-  Server(const FilterInputs& rules, const RunOptions& options, Launched& child, NotifyFd listener)
-      : options_(options), child_(child), notify_(std::move(listener)), redirector_(rules.redirects),
-        io_uring_off_(io_uring_blocked(rules)) {
-    if (!rules.injects.empty()) injector_.emplace(rules.injects, rules.traced);
+  Server(const FilterInputs& rules, const Policy& policy, const HandlerTable& handlers, const RunOptions& options,
+         Launched& child, NotifyFd listener)
+      : options_(options), policy_(policy), handlers_(handlers), child_(child), notify_(std::move(listener)),
+        redirector_(rules.redirects), io_uring_off_(io_uring_blocked(rules)),
+        inject_hits_(policy.injects.size()), redirect_hits_(policy.redirects.size()),
+        handler_hits_(policy.handlers.size()) {
+    if (!rules.injects.empty()) {
+      injector_.emplace(rules.injects, rules.traced);
+      first_rule_ = rules.injects.rules().data();
+    }
   }
 
   // Serves until no task uses the filter. `threads` receivers share the listener.
   void serve(int threads);
-  RunResult result() const { return result_; }
+  RunResult result() {
+    auto counts = [](const std::vector<std::atomic<uint64_t>>& from) {
+      std::vector<uint64_t> out;
+      for (const auto& c : from) out.push_back(c.load());
+      return out;
+    };
+    result_.inject_hits = counts(inject_hits_);
+    result_.redirect_hits = counts(redirect_hits_);
+    result_.handler_hits = counts(handler_hits_);
+    result_.log = std::move(kept_log_);
+    return std::move(result_);
+  }
 
  private:
   void receive_loop(bool primary);
@@ -158,11 +216,18 @@ class Server {
   };
 
   const RunOptions& options_;
+  const Policy& policy_;
+  const HandlerTable& handlers_;
   Launched& child_;
   NotifyFd notify_;
   Redirector redirector_;
   std::optional<Injector> injector_;
   const bool io_uring_off_;
+  const InjectRule* first_rule_ = nullptr;
+  std::vector<std::atomic<uint64_t>> inject_hits_;
+  std::vector<std::atomic<uint64_t>> redirect_hits_;
+  std::vector<std::atomic<uint64_t>> handler_hits_;
+  std::vector<LogEntry> kept_log_;  // guarded by log_mutex_
   const SyscallMap& map_ = SyscallMap::instance();
   RunResult result_;
   bool child_reaped_ = false;
@@ -244,7 +309,7 @@ std::optional<int64_t> Server::respond(const Syscall& call, Reply reply) {
 
 void Server::log(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
                  const std::string* path) {
-  if (!options_.log) return;
+  if (!options_.log && !options_.keep_log) return;
   LogEntry e;
   timespec now{};
   clock_gettime(CLOCK_REALTIME, &now);
@@ -258,7 +323,8 @@ void Server::log(const Syscall& call, std::string_view action, std::string detai
   e.detail = std::move(detail);
   e.result = result;
   std::lock_guard lock(log_mutex_);
-  options_.log(e);
+  if (options_.log) options_.log(e);
+  if (options_.keep_log) kept_log_.push_back(std::move(e));
 }
 
 void Server::handle(const seccomp_notif& n) {
@@ -270,10 +336,30 @@ void Server::handle(const seccomp_notif& n) {
     log(call, "continue", "(starts the program)", std::nullopt, nullptr);
     return;
   }
-  // An inject rule decides first; a call no fault replaces is then redirected.
+  // A user handler decides first, then an inject rule; a call neither answers is then redirected.
+  if (!handlers_.empty()) {
+    const RuleKey key = rule_key(call);
+    if (const int h = handlers_.index(key); h >= 0) {
+      Call view{call.id, call.tid, call.arch, call.nr, handlers_.name(key), call.args, notify_.get()};
+      Reply reply = Reply::cont();
+      try {
+        reply = policy_.handlers[static_cast<size_t>(h)].handler(view);
+      } catch (const std::exception& e) {
+        warn(fmt::format("handler for {} threw: {}", view.name, e.what()));
+      } catch (...) {
+        warn(fmt::format("handler for {} threw", view.name));
+      }
+      if (reply.kind != Reply::Kind::kContinue) {
+        handler_hits_[static_cast<size_t>(h)].fetch_add(1, std::memory_order_relaxed);
+        log(call, "handler", "", respond(call, std::move(reply)), nullptr);
+        return;
+      }
+    }
+  }
   if (injector_) {
     if (const InjectRule* rule = injector_->rule_for(call); rule != nullptr && injector_->fires(call, *rule)) {
       if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
+      inject_hits_[static_cast<size_t>(rule - first_rule_)].fetch_add(1, std::memory_order_relaxed);
       if (rule->delay_enter || rule->delay_exit) return run_async([this, call, rule] { inject(call, *rule); });
       return inject(call, *rule);
     }
@@ -301,6 +387,7 @@ void Server::finish(const Syscall& call) {
   // What we read may belong to a caller that has gone (and whose id was reused): act only while the
   // notification is still pending.
   if (notify_.id_valid(call.id) != 0) return;
+  if (r->rule < redirect_hits_.size()) redirect_hits_[r->rule].fetch_add(1, std::memory_order_relaxed);
   if (auto accmode = redirector_.may_block(call, *r)) {
     const std::string fifo = r->target;
     return run_async(
@@ -452,23 +539,97 @@ void Server::serve(int threads) {
   }
 }
 
-}  // namespace
-
-Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options) {
-  if (command.argv.empty()) return make_error(EINVAL, "no program to run");
-  RedirectTable table;
-  for (const Redirect& r : policy.redirects) table.add(r);
+// Everything a run needs before the fork, built from the policy; lives until the run ends.
+struct Prepared {
+  RedirectTable redirects;
   InjectTable injects;
+  TracedPaths traced;
+  HandlerTable handlers;
+  std::vector<sock_filter> filter;
+  bool allow_io_uring = false;
+  FilterInputs inputs() const { return {redirects, injects, traced, allow_io_uring, handlers.keys()}; }
+};
+
+Result<void> prepare(const Policy& policy, const RunOptions& options, Prepared& out) {
+  for (const Redirect& r : policy.redirects) out.redirects.add(r);
   for (const InjectRule& rule : policy.injects) {
     for (const std::string& w : rule.warnings)
       if (options.warn) options.warn(w);
-    injects.add(rule);
+    out.injects.add(rule);
   }
-  TracedPaths traced;
-  for (const std::string& p : policy.trace_paths) traced.add(p);
-  const FilterInputs inputs{table, injects, traced, policy.allow_io_uring};
-  auto filter = build_filter(policy_filter_rules(inputs));
+  for (const std::string& p : policy.trace_paths) out.traced.add(p);
+  if (auto ok = out.handlers.build(policy.handlers); !ok) return std::move(ok).error();
+  out.allow_io_uring = policy.allow_io_uring;
+  auto filter = build_filter(policy_filter_rules(out.inputs()));
   if (!filter) return std::move(filter).error();
+  out.filter = std::move(filter).value();
+  // User notification itself (Linux 5.0).
+  uint32_t action = SECCOMP_RET_USER_NOTIF;
+  if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
+    return make_error(ENOSYS, "this kernel lacks seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux 5.0)");
+  return {};
+}
+
+// Forks (exec or body), serves the listener until the tree has exited, and reports.
+Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec& spec, const RunOptions& options) {
+  spec.filter = prepared.filter;
+  sigemptyset(&spec.child_sigmask);
+  pthread_sigmask(SIG_SETMASK, nullptr, &spec.child_sigmask);
+  if (options.signal_fd >= 0) {
+    // The caller blocked these for its signalfd; the program starts with them unblocked.
+    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigdelset(&spec.child_sigmask, s);
+  }
+  if (!prepared.redirects.empty()) {
+    // ADDFD with SEND (Linux 5.14) is what redirection answers with.
+    spec.check_listener = [](int fd) -> Result<void> {
+      if (NotifyFd(UniqueFd(dup(fd))).supports_addfd_send()) return {};
+      return make_error(ENOSYS, "this kernel lacks SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND "
+                                "(Linux 5.14), which redirection needs");
+    };
+  }
+  if (options.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+    return make_error(errno, fmt::format("prctl(PR_SET_CHILD_SUBREAPER): {}", std::strerror(errno)));
+
+  auto child = launch(spec);
+  if (!child) return std::move(child).error();
+  const FilterInputs inputs = prepared.inputs();
+  Server server(inputs, policy, prepared.handlers, options, *child, NotifyFd(child->take_listener()));
+  // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
+  // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
+  std::thread worker([&server, &options] { server.serve(std::clamp(options.threads, 1, 64)); });
+  worker.join();
+  return server.result();
+}
+
+}  // namespace
+
+Result<void> Policy::inject(std::string_view spec) {
+  std::string full(spec);
+  if (!spec.starts_with("inject=") && !spec.starts_with("fault=")) full = "inject=" + full;
+  auto rule = parse_inject_option(full);
+  if (!rule) return std::move(rule).error();
+  injects.push_back(std::move(rule).value());
+  return {};
+}
+
+Result<void> Policy::redirect(std::string_view from, std::string_view to) {
+  char cwd[PATH_MAX];
+  if (getcwd(cwd, sizeof cwd) == nullptr) return make_error(errno, "getcwd failed");
+  auto rule = parse_redirect_option(fmt::format("{}={}", from, to), cwd);
+  if (!rule) return std::move(rule).error();
+  redirects.push_back(std::move(rule).value());
+  return {};
+}
+
+Policy& Policy::on(std::string syscall, Handler handler) {
+  handlers.push_back({std::move(syscall), std::move(handler)});
+  return *this;
+}
+
+Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options) {
+  if (command.argv.empty()) return make_error(EINVAL, "no program to run");
+  Prepared prepared;
+  if (auto ok = prepare(policy, options, prepared); !ok) return std::move(ok).error();
 
   LaunchSpec spec;
   spec.argv = command.argv;
@@ -491,37 +652,16 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
     options.warn(fmt::format("'{}' is {}: under sysvisor it runs without that privilege (PR_SET_NO_NEW_PRIVS)",
                              spec.path, why));
   spec.cwd = command.cwd;
-  spec.filter = std::move(filter).value();
-  sigemptyset(&spec.child_sigmask);
-  pthread_sigmask(SIG_SETMASK, nullptr, &spec.child_sigmask);
-  if (options.signal_fd >= 0) {
-    // The caller blocked these for its signalfd; the program starts with them unblocked.
-    for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigdelset(&spec.child_sigmask, s);
-  }
+  return supervise(policy, prepared, spec, options);
+}
 
-  // User notification itself (Linux 5.0); ADDFD with SEND (5.14) is needed by redirections.
-  uint32_t action = SECCOMP_RET_USER_NOTIF;
-  if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
-    return make_error(ENOSYS, "this kernel lacks seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux 5.0)");
-  if (!table.empty()) {
-    spec.check_listener = [](int fd) -> Result<void> {
-      if (NotifyFd(UniqueFd(dup(fd))).supports_addfd_send()) return {};
-      return make_error(ENOSYS, "this kernel lacks SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND "
-                                "(Linux 5.14), which redirection needs");
-    };
-  }
-
-  if (options.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
-    return make_error(errno, fmt::format("prctl(PR_SET_CHILD_SUBREAPER): {}", std::strerror(errno)));
-
-  auto child = launch(spec);
-  if (!child) return std::move(child).error();
-  Server server(inputs, options, *child, NotifyFd(child->take_listener()));
-  // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
-  // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
-  std::thread worker([&server, &options] { server.serve(std::clamp(options.threads, 1, 64)); });
-  worker.join();
-  return server.result();
+Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body, const RunOptions& options) {
+  if (!body) return make_error(EINVAL, "no function to run");
+  Prepared prepared;
+  if (auto ok = prepare(policy, options, prepared); !ok) return std::move(ok).error();
+  LaunchSpec spec;
+  spec.body = body;
+  return supervise(policy, prepared, spec, options);
 }
 
 }  // namespace sysvisor

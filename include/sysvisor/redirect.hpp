@@ -41,6 +41,13 @@ class RedirectTable {
   // the result. Returns the target path, or nothing when no rule matches.
   std::optional<std::string> lookup(std::string_view path) const;
 
+  // The target and the index (order of add()) of the rule that matched.
+  struct Match {
+    std::string target;
+    size_t rule = 0;
+  };
+  std::optional<Match> match(std::string_view path) const;
+
   std::vector<Redirect> rules() const;
 
  private:
@@ -48,8 +55,13 @@ class RedirectTable {
     using is_transparent = void;
     size_t operator()(std::string_view s) const noexcept { return std::hash<std::string_view>{}(s); }
   };
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> exact_;
-  std::unordered_map<std::string, std::string, Hash, std::equal_to<>> prefix_;
+  struct Target {
+    std::string to;
+    size_t rule = 0;
+  };
+  std::unordered_map<std::string, Target, Hash, std::equal_to<>> exact_;
+  std::unordered_map<std::string, Target, Hash, std::equal_to<>> prefix_;
+  size_t added_ = 0;
 };
 
 }  // namespace sysvisor

@@ -1,13 +1,18 @@
-// Running a program under supervision: the policy, the command, and the outcome.
+// Running a program, or a function, under supervision: the policy, the command, the outcome.
 //
-// Usage:
+// Usage (a test):
 //   sysvisor::Policy policy;
-//   policy.redirects.push_back({"/etc/app.conf", "/tmp/my.conf", false});
-//   auto result = sysvisor::run(policy, {.argv = {"cat", "/etc/app.conf"}});
-//   if (!result) report(result.error().message);
+//   CHECK(policy.inject("openat:error=EIO:when=3"));          // strace's -e inject= syntax
+//   CHECK(policy.redirect("/etc/app.conf", "fixtures/app.conf"));
+//   policy.on("getrandom", [](const sysvisor::Call& c) { return sysvisor::Reply::val(0); });
+//   auto result = sysvisor::run(policy, {.argv = {"my-program", "--flag"}});
+//   REQUIRE(result);                 // errors are values: result.error().message is one line
+//   CHECK(result->exit_code == 0);
+//   CHECK(result->inject_hits[0] == 1);
 //
-// Threads: run() may be called from several threads at once; each call supervises its own program.
-// It blocks until every process of the supervised tree has exited.
+// Threads: run() and run_function() may be called from several threads at once; each call
+// supervises its own program and blocks until every process of that tree has exited. The library
+// installs no signal handler and waits only for its own children (pidfds, never waitpid(-1)).
 #pragma once
 
 #include <functional>
@@ -16,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/call.hpp"
 #include "sysvisor/inject.hpp"
 #include "sysvisor/log.hpp"
 #include "sysvisor/redirect.hpp"
@@ -23,47 +29,87 @@
 
 namespace sysvisor {
 
-// What the supervisor does to the program's calls.
+// A user-supplied handler: answers a call the built-in rules do not cover. It runs on a receiver
+// thread of the supervisor (several may run at once with RunOptions::threads > 1); it may read
+// and write the caller's memory through the Call.
+using Handler = std::function<Reply(const Call&)>;
+
+// A handler and the syscall it serves.
+struct HandlerRule {
+  std::string syscall;  // a name as strace spells it ("getrandom"); covers both architectures
+  Handler handler;
+};
+
+// What the supervisor does to the program's calls. Order of decisions for one call: handler,
+// then inject rule, then redirect rule; a handler or inject rule that lets the call go on
+// (Reply::cont(), a signal-only rule) hands it to the next.
 struct Policy {
-  std::vector<Redirect> redirects;  // later rules for the same FROM win
-  std::vector<InjectRule> injects;  // -e inject=/fault=; a later rule replaces an earlier one per syscall
+  std::vector<Redirect> redirects;       // later rules for the same FROM win
+  std::vector<InjectRule> injects;       // later rules replace earlier ones per syscall
   std::vector<std::string> trace_paths;  // -P: inject only into calls that refer to these paths
-  bool allow_io_uring = false;      // otherwise io_uring_setup fails with ENOSYS while file rules are active
+  std::vector<HandlerRule> handlers;     // later handlers for the same syscall win
+  bool allow_io_uring = false;           // else io_uring_setup fails (ENOSYS) while file rules are active
+
+  // Adds an inject rule in strace's syntax: "openat:error=EIO:when=3", "inject=…" or "fault=…".
+  // Errors are the CLI's one-line messages.
+  Result<void> inject(std::string_view spec);
+  // Adds FROM -> TO (a FROM ending in '/' maps a directory tree; a relative TO is taken from the
+  // current directory).
+  Result<void> redirect(std::string_view from, std::string_view to);
+  // Adds a handler for `syscall`.
+  Policy& on(std::string syscall, Handler handler);
 };
 
 // The program to run.
 struct Command {
-  std::vector<std::string> argv;                 // argv[0] is looked up in PATH like execvp
-  std::optional<std::vector<std::string>> env;   // nothing: the caller's environment
-  std::string cwd;                               // empty: the caller's cwd
+  std::vector<std::string> argv;                // argv[0] is looked up in PATH like execvp
+  std::optional<std::vector<std::string>> env;  // nothing: the caller's environment
+  std::string cwd;                              // empty: the caller's cwd
 };
 
 // How the run behaves towards the calling process.
 struct RunOptions {
-  // Process-wide choices only a command-line tool should make:
-  bool subreaper = false;        // PR_SET_CHILD_SUBREAPER and reap every orphan (waitid(P_ALL))
-  int signal_fd = -1;            // borrowed signalfd: SIGINT/SIGTERM/SIGHUP/SIGQUIT sent by a process are
-                                 // forwarded to the program; SIGCHLD wakes orphan reaping
   // Threads receiving and answering notifications (1..64). One is enough for a single-threaded
   // program; more let calls of a multi-threaded program be served in parallel.
   int threads = 1;
+  // Keep every log entry in RunResult::log.
+  bool keep_log = false;
   // Called once per intercepted call (serialised: never twice at once); default: no log, and no
   // cost for building entries.
   std::function<void(const LogEntry&)> log;
   // One line per warning (no prefix, no newline); default: dropped.
   std::function<void(std::string_view)> warn;
+  // Process-wide choices that only a command-line tool should make:
+  bool subreaper = false;  // PR_SET_CHILD_SUBREAPER and reap every orphan (waitid(P_ALL))
+  int signal_fd = -1;      // borrowed signalfd: SIGINT/SIGTERM/SIGHUP/SIGQUIT sent by a process are
+                           // forwarded to the program; SIGCHLD wakes orphan reaping
 };
 
 // The outcome of a run whose program was started.
 struct RunResult {
-  int exit_code = 0;      // when the program exited
-  int term_signal = 0;    // when the program was killed by a signal (exit_code is then 0)
-  bool core_dumped = false;
-  int exec_errno = 0;     // execve of the program failed with this errno (nothing ran)
+  int exit_code = 0;         // when the program exited (run_function: the callable's return & 0xff)
+  int term_signal = 0;       // when the program was killed by a signal (exit_code is then 0)
+  bool core_dumped = false;  // with term_signal
+  int exec_errno = 0;        // execve of the program failed with this errno (nothing ran)
+  std::vector<uint64_t> inject_hits;    // per Policy::injects entry: calls it injected into
+  std::vector<uint64_t> redirect_hits;  // per Policy::redirects entry: calls it redirected
+  std::vector<uint64_t> handler_hits;   // per Policy::handlers entry: calls it answered
+  std::vector<LogEntry> log;            // with RunOptions::keep_log
 };
 
-// Runs `command` under `policy`. Errors: a bad policy (EINVAL), the program not found (ENOENT) or
-// not executable (EACCES) before fork, and kernel refusals (e.g. EBUSY: already under a listener).
+// Runs `command` under `policy`. Errors: a bad policy (EINVAL), kernel refusals (ENOSYS: no user
+// notification; EBUSY: already under a seccomp listener). A program that cannot be executed is a
+// RunResult with exec_errno (ENOENT: not found, else not executable).
 Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options = {});
+
+// Runs `body` in a forked child under `policy` and reports it like a program: its return value is
+// the exit code; an exception escaping it exits with 70. Counting for when= starts on entry to
+// `body`. The child is a fork of the caller: with other threads running in the caller only
+// async-signal-safe work is strictly safe in it (glibc's malloc and stdio are fork-safe in
+// practice; locks held by other threads of the caller stay held). The caller's stdio buffers are
+// flushed before the fork; the child flushes its own at the end and leaves with _exit, so no
+// atexit handler or static destructor of the caller runs in it.
+Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body,
+                               const RunOptions& options = {});
 
 }  // namespace sysvisor

@@ -1,0 +1,160 @@
+// The library from a test author's side: runs of commands and of functions, handlers, hit counts,
+// log entries, concurrency, and good manners towards the host process.
+#define DOCTEST_CONFIG_IMPLEMENT_WITH_MAIN
+#include <doctest/doctest.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "sysvisor/supervisor.hpp"
+
+using namespace sysvisor;
+
+TEST_CASE("a command with an inject rule: status, hit counts and decoded log entries") {
+  Policy policy;
+  REQUIRE(policy.inject("openat:error=EACCES:when=1..65534"));
+  REQUIRE(policy.inject("fault=getppid"));
+  RunOptions options;
+  options.keep_log = true;
+  auto result = run(policy, {.argv = {"/bin/cat", "/etc/hostname"}}, options);
+  REQUIRE(result);
+  CHECK(result->exit_code == 127);  // the dynamic loader cannot open libc
+  REQUIRE(result->inject_hits.size() == 2);
+  CHECK(result->inject_hits[0] >= 1);
+  CHECK(result->inject_hits[1] == 0);  // answered in the kernel: never seen, never counted
+  REQUIRE(!result->log.empty());
+  const LogEntry& first = result->log.front();
+  CHECK(first.syscall == "openat");
+  CHECK(first.action == "inject");
+  CHECK(first.detail == "error=EACCES");
+  CHECK(first.result == -EACCES);
+  CHECK(first.pid > 0);
+}
+
+TEST_CASE("run_function: counting starts in the function; its return value is the exit code") {
+  Policy policy;
+  REQUIRE(policy.inject("getppid:error=EPERM:when=2"));
+  auto result = run_function(policy, [] {
+    const long a = syscall(SYS_getppid);
+    const long b = syscall(SYS_getppid);
+    const int e = errno;
+    const long c = syscall(SYS_getppid);
+    return (a > 0 && b == -1 && e == EPERM && c > 0) ? 7 : 1;
+  });
+  REQUIRE(result);
+  CHECK(result->exit_code == 7);
+  CHECK(result->inject_hits == std::vector<uint64_t>{1});
+
+  auto thrown = run_function({}, []() -> int { throw std::runtime_error("boom"); });
+  REQUIRE(thrown);
+  CHECK(thrown->exit_code == 70);
+}
+
+TEST_CASE("run_function: the caller's unflushed stdio is not written twice") {
+  int fds[2];
+  REQUIRE(pipe(fds) == 0);
+  FILE* out = fdopen(fds[1], "w");
+  REQUIRE(out != nullptr);
+  setvbuf(out, nullptr, _IOFBF, 4096);
+  std::fputs("parent\n", out);  // still in the buffer at the fork
+  auto result = run_function({}, [&] {
+    std::fputs("child\n", out);
+    return 0;
+  });
+  REQUIRE(result);
+  std::fclose(out);
+  char buf[64] = {};
+  const ssize_t n = read(fds[0], buf, sizeof buf - 1);
+  close(fds[0]);
+  CHECK(std::string(buf, static_cast<size_t>(n > 0 ? n : 0)) == "parent\nchild\n");
+}
+
+TEST_CASE("a handler reads and writes the caller's memory and counts its answers") {
+  Policy policy;
+  std::atomic<int> seen{0};
+  policy.on("uname", [&](const Call& call) {
+    ++seen;
+    CHECK(call.name == "uname");
+    char release[] = "sysvisor-test";
+    // struct utsname: six 65-byte fields; release is the third.
+    auto ok = call.write(call.ptr_arg(0) + 2 * 65, std::as_bytes(std::span(release)));
+    return ok ? Reply::val(0) : Reply::err(ok.error().code);
+  });
+  policy.on("getppid", [](const Call&) { return Reply::cont(); });  // lets the call go on
+  auto result = run_function(policy, [] {
+    struct utsname {
+      char f[6][65];
+    } u{};
+    if (syscall(SYS_uname, &u) != 0) return 1;
+    if (std::string(u.f[2]) != "sysvisor-test") return 2;
+    return syscall(SYS_getppid) > 0 ? 0 : 3;
+  });
+  REQUIRE(result);
+  CHECK(result->exit_code == 0);
+  CHECK(seen == 1);
+  CHECK(result->handler_hits == std::vector<uint64_t>{1, 0});
+}
+
+TEST_CASE("errors are values with the CLI's messages") {
+  Policy policy;
+  auto bad = policy.inject("nosuchcall:error=EIO");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message.find("nosuchcall") != std::string::npos);
+  CHECK(bad.error().message.find('\n') == std::string::npos);
+  policy.on("nosuchcall", [](const Call&) { return Reply::cont(); });
+  auto result = run(policy, {.argv = {"true"}});
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == "handler: unknown syscall 'nosuchcall'");
+  auto missing = run({}, {.argv = {"sysvisor-no-such-program"}});
+  REQUIRE(missing);
+  CHECK(missing->exec_errno == ENOENT);
+}
+
+TEST_CASE("several supervised runs at once from different threads") {
+  std::vector<std::thread> threads;
+  std::atomic<int> good{0};
+  for (int i = 0; i < 6; ++i) {
+    threads.emplace_back([&, i] {
+      Policy policy;
+      REQUIRE(policy.inject(i % 2 == 0 ? "getppid:error=EPERM:when=1..65534" : "getppid:error=ENOENT"));
+      const int want = i % 2 == 0 ? EPERM : ENOENT;
+      auto result = run_function(policy, [want] {
+        for (int k = 0; k < 200; ++k)
+          if (syscall(SYS_getppid) != -1 || errno != want) return 1;
+        return 0;
+      });
+      if (result && result->exit_code == 0) ++good;
+    });
+  }
+  for (auto& t : threads) t.join();
+  CHECK(good == 6);
+}
+
+TEST_CASE("the host's own children and SIGCHLD disposition are left alone") {
+  struct sigaction before{};
+  sigaction(SIGCHLD, nullptr, &before);
+  const pid_t mine = fork();
+  if (mine == 0) {
+    usleep(200000);
+    _exit(33);
+  }
+  REQUIRE(mine > 0);
+  auto result = run({}, {.argv = {"true"}});
+  REQUIRE(result);
+  int status = 0;
+  REQUIRE(waitpid(mine, &status, 0) == mine);  // not reaped by the library
+  CHECK(WEXITSTATUS(status) == 33);
+  struct sigaction after{};
+  sigaction(SIGCHLD, nullptr, &after);
+  CHECK((after.sa_handler == before.sa_handler));
+}
