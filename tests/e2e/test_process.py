@@ -53,6 +53,47 @@ class Process(TempDirTest):
                 self.assertEqual(out, f"got {name}\n")
                 self.assertEqual(proc.returncode, 7)
 
+    def test_job_control_and_ctrl_c_in_a_terminal(self):
+        import shutil
+        if shutil.which("tmux") is None:
+            self.skipTest("tmux is not installed")
+        session = f"sysvisor-{os.getpid()}"
+        sock = self.path("tmux.sock")
+
+        def tmux(*args):
+            return subprocess.run(["tmux", "-S", sock, *args], capture_output=True, text=True, timeout=10)
+
+        def screen():
+            return tmux("capture-pane", "-p", "-t", session).stdout
+
+        def wait_for(text, seconds=10.0):
+            deadline = time.time() + seconds
+            while time.time() < deadline:
+                if text in screen():
+                    return True
+                time.sleep(0.05)
+            return False
+
+        tmux("new-session", "-d", "-s", session, "-x", "150", "-y", "40", "env", "PS1=$ ", "bash", "--norc",
+             "--noprofile", "-i")
+        try:
+            self.assertTrue(wait_for("$"), screen())
+            tmux("send-keys", "-t", session,
+                 f"{SYSVISOR} {' '.join(self.rule)} sh -c 'echo started; cat {self.fake}; sleep 30; echo end'",
+                 "Enter")
+            self.assertTrue(wait_for("hello from my.conf"), screen())
+            tmux("send-keys", "-t", session, "C-z")  # SIGTSTP to the foreground group: both stop
+            self.assertTrue(wait_for("Stopped"), screen())
+            tmux("send-keys", "-t", session, "fg", "Enter")
+            time.sleep(0.3)
+            tmux("send-keys", "-t", session, "C-c")  # SIGINT from the terminal: not forwarded twice
+            time.sleep(0.3)
+            tmux("send-keys", "-t", session, "echo status=$?", "Enter")
+            self.assertTrue(wait_for("status=130"), screen())
+            self.assertNotIn("end", [line.strip() for line in screen().splitlines()])  # sh was killed
+        finally:
+            tmux("kill-server")
+
     def test_sigkill_of_sysvisor_kills_the_program_and_strands_nothing(self):
         # The grandchild is a static binary: once sysvisor is gone, every notified call (the dynamic
         # loader's opens included) fails, so it must need none before its own open.

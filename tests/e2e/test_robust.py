@@ -56,6 +56,24 @@ class Robust(TempDirTest):
             self.assertRun(sv("--threads", threads, "-r", f"{self.fake}={self.conf}", helper("threaded_open"), "64",
                               "100", self.fake, "redirected"), stdout="64 threads x 100 opens: ok\n")
 
+    def test_go_program_under_constant_preemption(self):
+        # Go preempts goroutines with SIGURG, interrupting syscalls all the time.
+        import shutil
+        go = shutil.which("go")
+        if go is None:
+            self.skipTest("go (Debian's golang-go) is not installed")
+        source = os.path.join(os.environ["SOURCE_DIR"], "tests", "helpers", "gofileio.go")
+        binary = self.path("gofileio")
+        built = run([go, "build", "-o", binary, source],
+                    env={"GOCACHE": self.path("gocache"), "HOME": self.dir, "GOFLAGS": "-mod=mod", "GO111MODULE": "off"},
+                    timeout=300)
+        self.assertEqual(built.returncode, 0, built.stderr)
+        control = run([binary, self.conf])
+        self.assertRun(control, stdout="redirected\nbad reads: 0\n")
+        for _ in range(3):
+            self.assertRun(sv("-r", f"{self.fake}={self.conf}", binary, self.fake), stdout=control.stdout)
+        self.assertRun(sv("--threads", "2", "-r", f"{self.fake}={self.conf}", binary, self.fake), stdout=control.stdout)
+
     def test_dash_pipelines_complete(self):
         # dash's SIGCHLD handler must never turn a served call into EINTR (WAIT_KILLABLE_RECV).
         script = f"cat {self.fake} | tr a-z A-Z | wc -c"
