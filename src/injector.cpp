@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -12,6 +13,7 @@
 #include <cstring>
 
 #include "process_memory.hpp"
+#include "describe.hpp"
 #include "proc_info.hpp"
 
 #ifndef PIDFD_THREAD
@@ -21,8 +23,8 @@
 namespace sysvisor {
 namespace {
 
-// Start time of a thread (field 22 of /proc/TID/stat), 0 if unreadable.
-uint64_t thread_start_time(pid_t tid) {
+// Field `field` (1-based, >= 3) of /proc/TID/stat, 0 if unreadable.
+uint64_t stat_field(pid_t tid, int wanted) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/stat", static_cast<int>(tid));
   UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
@@ -32,9 +34,13 @@ uint64_t thread_start_time(pid_t tid) {
   buf[n] = '\0';
   const char* p = std::strrchr(buf, ')');  // the name may contain spaces and parentheses
   if (p == nullptr) return 0;
-  for (int field = 2; field < 22 && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
+  for (int field = 2; field < wanted && p != nullptr; ++field) p = std::strchr(p + 1, ' ');
   return p != nullptr ? std::strtoull(p + 1, nullptr, 10) : 0;
 }
+
+uint64_t thread_start_time(pid_t tid) { return stat_field(tid, 22); }
+// arg_start (field 48): the address of the argv strings, on a stack every execve lays anew.
+uint64_t arg_start(pid_t tid) { return stat_field(tid, 48); }
 
 // One word of the caller's ABI (4 bytes for i386, 8 for x86_64) at `addr`.
 std::optional<uint64_t> read_word(const Syscall& c, uint64_t addr) {
@@ -175,10 +181,37 @@ void Injector::check_thread(pid_t tid) {
   }
 }
 
+void Injector::on_exec(const Syscall& call) {
+  const pid_t group = thread_group(call.tid);
+  if (group == call.tid) return;  // the leader keeps its own id and counts
+  const uint64_t args = arg_start(group);
+  std::lock_guard lock(mutex_);
+  pending_execs_[group] = PendingExec{call.tid, args};
+}
+
+// After a successful exec the exec'ing thread's id is gone (it now has the leader's) and the
+// process has a new image (a new stack: arg_start moved). The kernel even copies the leader's
+// start time to it, so that cannot tell.
+void Injector::take_over_exec(pid_t tid) {
+  auto it = pending_execs_.find(tid);
+  if (it == pending_execs_.end()) return;
+  const PendingExec exec = it->second;
+  const bool thread_gone = syscall(SYS_tgkill, tid, exec.tid, 0) != 0 && errno == ESRCH;
+  if (thread_gone && arg_start(tid) != exec.arg_start) {
+    counter_.move_thread(exec.tid, tid);
+    threads_.erase(tid);  // the leader's pidfd is about a task that has gone
+    threads_.erase(exec.tid);
+    pending_execs_.erase(it);
+  } else if (kill(exec.tid, 0) != 0 && errno == ESRCH) {
+    pending_execs_.erase(it);  // the exec failed and the thread has since exited
+  }
+}
+
 bool Injector::fires(const Syscall& call, const InjectRule& rule) {
   if (!traced_.empty() && !matches_traced_paths(call)) return false;
   const RuleKey key = rule_key(call);
   std::lock_guard lock(mutex_);
+  if (!pending_execs_.empty()) take_over_exec(call.tid);
   check_thread(call.tid);
   return counter_.hit(call.tid, key.personality, key.nr, rule.when);
 }

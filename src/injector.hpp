@@ -56,6 +56,11 @@ class Injector {
   // strace's path-tracing test for one call.
   bool matches_traced_paths(const Syscall& call) const;
 
+  // An execve/execveat is about to run (every one is notified while inject rules exist). When a
+  // thread other than the leader execs, it takes over the leader's thread id; strace then keeps
+  // the exec'ing thread's own counts, so we hand them over once the exec has happened.
+  void on_exec(const Syscall& call);
+
  private:
   struct ThreadSlot {
     UniqueFd pidfd;  // PIDFD_THREAD: readable once the thread has exited
@@ -63,9 +68,16 @@ class Injector {
   };
   void check_thread(pid_t tid);  // resets the counts of a reused thread id; caller holds mutex_
 
+  struct PendingExec {
+    pid_t tid = 0;           // the non-leader thread that called execve
+    uint64_t arg_start = 0;  // where the process's argv lived: a new image has a new stack
+  };
+  void take_over_exec(pid_t tid);  // caller holds mutex_
+
   const InjectTable& table_;
   const TracedPaths& traced_;
   std::mutex mutex_;
+  std::unordered_map<pid_t, PendingExec> pending_execs_;  // by thread group id
   InjectCounter counter_;
   std::unordered_map<pid_t, ThreadSlot> threads_;
   size_t sweep_at_ = 256;

@@ -21,7 +21,11 @@ bool is_exec(Personality p, int nr) {
 }  // namespace
 
 bool takes_fast_path(const InjectRule& rule, Personality p, int nr, bool traced_paths) {
-  return rule.errno_only_always() && !traced_paths && !is_exec(p, nr);
+  // i386 socketcall/ipc: strace keys the subcalls it can decode under their own names, so a rule
+  // on the multiplexer itself must not catch them in the filter.
+  const bool mux = p == Personality::kI386 && (nr == kI386Socketcall || nr == kI386Ipc);
+  // libseccomp 2.5 refuses SCMP_ACT_ERRNO(4095) (it keeps 4095 out of its valid range): notify.
+  return rule.errno_only_always() && *rule.error < 4095 && !traced_paths && !is_exec(p, nr) && !mux;
 }
 
 bool io_uring_blocked(const FilterInputs& in) {
@@ -55,6 +59,12 @@ std::vector<FilterRule> policy_filter_rules(const FilterInputs& in) {
       if (nr >= 0) actions[{p, nr}] = SCMP_ACT_ERRNO(ENOSYS);
     }
     if (in.injects.empty()) continue;
+    // Every execve is seen while inject rules exist: a non-leader thread's exec hands its counts
+    // over to the leader's id (see Injector::on_exec).
+    for (const char* name : {"execve", "execveat"}) {
+      const int nr = seccomp_syscall_resolve_name_arch(token_of(p), name);
+      if (nr >= 0) actions[{p, nr}] = SCMP_ACT_NOTIFY;
+    }
     for (const int nr : SyscallTable::instance().numbers(p)) {
       const InjectRule* rule = in.injects.rule_for(p, nr);
       if (rule == nullptr) continue;

@@ -118,6 +118,7 @@ void Server::handle(const seccomp_notif& n) {
     log(call, "continue", "(starts the program)", std::nullopt, nullptr);
     return;
   }
+  if (injector_ && (call.sysno == Sysno::kExecve || call.sysno == Sysno::kExecveat)) injector_->on_exec(call);
   // A user handler decides first, then an inject rule; a call neither answers is then redirected.
   if (!handlers_.empty()) {
     const RuleKey key = rule_key(call);

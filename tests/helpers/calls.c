@@ -22,19 +22,23 @@
  *   pokewrite TEXT     write(pipe, buf, len): prints what went through the pipe and buf afterwards
  *                      (poke_enter=@arg2=HEX changes buf before the write runs)
  *   pokeopen PATH      open(buf) with buf a copy of PATH: prints the result and buf (poke_enter=@arg1)
+ *   pokerename OLD NEW rename(buf1, buf2) (x86_64/i386 rename): prints the result and both buffers
+ *                      (poke_enter=@arg1=...,@arg2=... changes both)
  *   marker PATH        creates PATH (proves the program started)
  *   as NAME            prefix the following lines with "NAME: "
  *   exit N             flush and exit_group(N)
+ *   exitlast           flush and exit_group(errno of the last op that failed, 0 if none)
  *   rep N G            run group G N times
  *   timed MS G         run G, then print whether it took at least MS milliseconds
  *   fork G             fork; the child runs G (lines prefixed "child: ") and exits; the parent waits,
  *                      prints how the child ended and goes on (lines prefixed "parent: ")
  *   threads T N OP..   T threads each run OP N times; per thread: how many calls failed, first errno, signals
  *   exec G             execve(/proc/self/exe, [argv0, G...]): the new image runs G
- *   texec G            a second thread makes that execve (a non-leader exec); the leader waits
+ *   texec P G          a second thread runs group P, then makes that execve (a non-leader exec);
+ *                      the leader waits (P's own lines are not printed)
  * A group G is one op with its arguments, or "{ OP ... }".
  * Signal handlers (no SA_RESTART) are installed at start for USR1, USR2 and ALRM.
- * Exit status: 0, or N of "exit N".
+ * Exit status: 0, or what "exit N" / "exitlast" says; 2 on a usage error.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -289,6 +293,19 @@ static int simple_op(char **av, int ac, struct result *res) {
 #endif
     escape(e, sizeof e, buf, strlen(buf));
     snprintf(r.extra, sizeof r.extra, " path='%s'", e);
+  } else if (!strcmp(op, "pokerename")) {
+    NEED(2);
+    char b1[128], b2[128], e1[512], e2[512];
+    snprintf(b1, sizeof b1, "%s", a1);
+    snprintf(b2, sizeof b2, "%s", a2);
+#ifdef SYS_rename
+    RAW(SYS_rename, b1, b2);
+#else
+    RAW(SYS_renameat, AT_FDCWD, b1, AT_FDCWD, b2);
+#endif
+    escape(e1, sizeof e1, b1, strlen(b1));
+    escape(e2, sizeof e2, b2, strlen(b2));
+    snprintf(r.extra, sizeof r.extra, " old='%s' new='%s'", e1, e2);
   } else {
     return 0;
   }
@@ -297,7 +314,10 @@ done:
   return used;
 }
 
+static int last_err;
+
 static void print_result(const char *op, struct result *r) {
+  if (r->rc == -1) last_err = r->err;
   out("%s%s -> ", prefix, op);
   if (r->rc == -1) out("-1 %s", errname(r->err));
   else if (r->show == SHOW_PID && r->rc == real_pid()) out("ok");
@@ -323,15 +343,13 @@ static int group(char **av, int ac, char ***inner, int *inner_n) {
     fprintf(stderr, "calls: unbalanced {\n");
     exit(2);
   }
-  struct result r;
   /* a single op: its length is what the op consumes; find it without running it */
   static const struct { const char *name; int args; } arity[] = {
       {"connect", 2}, {"nanosleep", 1}, {"open", 1}, {"creat", 1}, {"mkdir", 1}, {"rmdir", 1},
       {"unlink", 1}, {"dup2", 2}, {"openat", 2}, {"read", 1}, {"write", 2}, {"close", 1}, {"stat", 1},
       {"lstat", 1}, {"fstat", 1}, {"newfstatat", 2}, {"statx", 2}, {"statfs", 1}, {"fstatfs", 1},
-      {"dup", 1}, {"dup3", 2}, {"chdir", 1}, {"pokewrite", 1}, {"pokeopen", 1}, {"mmapfd", 1},
+      {"dup", 1}, {"dup3", 2}, {"chdir", 1}, {"pokewrite", 1}, {"pokeopen", 1}, {"mmapfd", 1}, {"pokerename", 2},
       {"marker", 1}, {"as", 1}, {"exit", 1}};
-  (void)r;
   int n = 1;
   for (size_t i = 0; i < sizeof arity / sizeof arity[0]; i++)
     if (!strcmp(av[0], arity[i].name)) n = 1 + arity[i].args;
@@ -372,10 +390,11 @@ static char **exec_argv(char **g, int gn) {
 
 extern char **environ;
 
-struct texec_arg { char **argv; };
+struct texec_arg { char **argv, **pre; int pre_n; };
 
 static void *texec_main(void *p) {
   struct texec_arg *t = p;
+  run_ops(t->pre, t->pre_n); /* lines go nowhere: this thread has no buffer */
   long rc = syscall(SYS_execve, "/proc/self/exe", t->argv, environ);
   out_buf = main_out; /* the leader waits in pthread_join: report in its buffer, it flushes */
   struct result r = {rc, errno, SHOW_NUM, ""};
@@ -396,6 +415,9 @@ static void run_ops(char **av, int ac) {
       long fd = syscall(SYS_openat, AT_FDCWD, av[i + 1], O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
       if (fd >= 0) syscall(SYS_close, fd);
       i += 2;
+    } else if (!strcmp(op, "exitlast")) {
+      flush_out();
+      syscall(SYS_exit_group, last_err);
     } else if (!strcmp(op, "exit") && i + 1 < ac) {
       flush_out();
       syscall(SYS_exit_group, atoi(av[i + 1]));
@@ -461,9 +483,11 @@ static void run_ops(char **av, int ac) {
       print_result("execve", &r);
       i += 1 + used;
     } else if (!strcmp(op, "texec")) {
-      used = group(av + i + 1, ac - i - 1, &g, &gn);
+      char **pre;
+      int pre_n, pre_used = group(av + i + 1, ac - i - 1, &pre, &pre_n);
+      used = pre_used + group(av + i + 1 + pre_used, ac - i - 1 - pre_used, &g, &gn);
       flush_out();
-      struct texec_arg ta = {exec_argv(g, gn)};
+      struct texec_arg ta = {exec_argv(g, gn), pre, pre_n};
       pthread_t th;
       pthread_create(&th, NULL, texec_main, &ta);
       pthread_join(th, NULL);

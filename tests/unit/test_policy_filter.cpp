@@ -58,7 +58,9 @@ void check_agreement(Setup& s, bool allow_io_uring = false) {
         }
       } else if (v == SECCOMP_RET_USER_NOTIF) {
         const bool mux = p == Personality::kI386 && (nr == kI386Socketcall || nr == kI386Ipc);
-        CHECK((mux || (rule != nullptr && !pathless && !takes_fast_path(*rule, p, nr, !s.traced.empty())) ||
+        // Every execve is notified while inject rules exist (a thread's exec hands its counts over).
+        const bool exec = (name == "execve" || name == "execveat") && !s.injects.empty();
+        CHECK((mux || exec || (rule != nullptr && !pathless && !takes_fast_path(*rule, p, nr, !s.traced.empty())) ||
                !s.redirects.empty()));
       } else {
         CHECK(v == SECCOMP_RET_ALLOW);
