@@ -124,6 +124,10 @@ struct InjectRule {
 // "-e inject=open:error=EFOO: unknown errno 'EFOO'" (the caller adds "sysvisor: ").
 Result<InjectRule> parse_inject_option(std::string_view value);
 
+// Parses the value of when= as strace 6.1 does (FIRST, FIRST+, FIRST+STEP, FIRST..LAST,
+// FIRST..LAST+STEP); nullopt if invalid. Shared with -k (kinject.hpp).
+std::optional<When> parse_when_expr(std::string_view text);
+
 // Looks up an errno name as strace 6.1 does (case-insensitive, kernel-internal names included,
 // no aliases such as EWOULDBLOCK); nullopt if strace does not know it.
 std::optional<int> errno_by_name(std::string_view name);

@@ -17,11 +17,12 @@ struct LogEntry {
   std::string arch;           // "x86_64" or "i386"
   std::string syscall;        // name, or "syscall_N" when unknown
   std::vector<std::string> args;  // decoded arguments: paths as C string literals, others in hex
-  std::string action;         // "continue", "redirect", "inject", "signal", "delay", "poke"
+  std::string action;         // "continue", "redirect", "inject", "handler" or "refuse"
   std::string detail;         // what the action did ("/home/me/my.conf", "error=EIO", ...)
   std::optional<int64_t> result;  // what the program got when sysvisor answered: value or -errno
 };
 
+// How format_log_entry writes an entry: one text line, or one JSON object per line.
 enum class LogFormat : uint8_t { kText, kJson };
 
 // One line of the -o log, without the newline.

@@ -14,9 +14,9 @@ namespace sysvisor {
 // One rule. `from` and `to` are absolute and lexically normalised, without a trailing '/'.
 // A prefix rule (FROM written with a trailing '/') maps FROM itself and everything below it.
 struct Redirect {
-  std::string from;
-  std::string to;
-  bool prefix = false;
+  std::string from;     // the path the program uses
+  std::string to;       // the path it gets instead
+  bool prefix = false;  // true: FROM and everything below it
 };
 
 // Parses "FROM=TO" (the -r option). A relative TO is made absolute against `cwd`.
@@ -34,7 +34,9 @@ class RedirectTable {
  public:
   // A later rule for the same FROM replaces the earlier one.
   void add(const Redirect& rule);
+  // True when no rule was added.
   bool empty() const noexcept { return exact_.empty() && prefix_.empty(); }
+  // Number of distinct FROMs.
   size_t size() const noexcept { return exact_.size() + prefix_.size(); }
 
   // `path` is absolute and normalised (see normalise_path); a trailing '/' is carried over to
@@ -43,11 +45,12 @@ class RedirectTable {
 
   // The target and the index (order of add()) of the rule that matched.
   struct Match {
-    std::string target;
-    size_t rule = 0;
+    std::string target;  // where the path goes
+    size_t rule = 0;     // index of the rule, in the order add() was called
   };
   std::optional<Match> match(std::string_view path) const;
 
+  // The rules in force (one per FROM), in no particular order.
   std::vector<Redirect> rules() const;
 
  private:

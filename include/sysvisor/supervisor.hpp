@@ -23,6 +23,7 @@
 
 #include "sysvisor/call.hpp"
 #include "sysvisor/inject.hpp"
+#include "sysvisor/kinject.hpp"
 #include "sysvisor/log.hpp"
 #include "sysvisor/redirect.hpp"
 #include "sysvisor/result.hpp"
@@ -49,10 +50,14 @@ struct Policy {
   std::vector<std::string> trace_paths;  // -P: inject only into calls that refer to these paths
   std::vector<HandlerRule> handlers;     // later handlers for the same syscall win
   bool allow_io_uring = false;           // else io_uring_setup fails (ENOSYS) while file rules are active
+  std::vector<KinjectRule> kinjects;     // -k: kernel-function faults (eBPF path, root only)
 
   // Adds an inject rule in strace's syntax: "openat:error=EIO:when=3", "inject=…" or "fault=…".
   // Errors are the CLI's one-line messages.
   Result<void> inject(std::string_view spec);
+  // Adds a kernel-function fault in -k's syntax ("kmalloc:when=3", see sysvisor/kinject.hpp). The
+  // kernel's support is checked when the run starts (a refusal is then run()'s error).
+  Result<void> kinject(std::string_view spec);
   // Adds FROM -> TO (a FROM ending in '/' maps a directory tree; a relative TO is taken from the
   // current directory).
   Result<void> redirect(std::string_view from, std::string_view to);
@@ -94,6 +99,8 @@ struct RunResult {
   std::vector<uint64_t> inject_hits;    // per Policy::injects entry: calls it injected into
   std::vector<uint64_t> redirect_hits;  // per Policy::redirects entry: calls it redirected
   std::vector<uint64_t> handler_hits;   // per Policy::handlers entry: calls it answered
+  std::vector<uint64_t> kinject_hits;     // per Policy::kinjects entry: kernel calls it failed
+  std::vector<uint64_t> kinject_matched;  // per Policy::kinjects entry: kernel calls it counted (when=)
   std::vector<LogEntry> log;            // with RunOptions::keep_log
 };
 

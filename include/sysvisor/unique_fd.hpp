@@ -10,7 +10,9 @@ namespace sysvisor {
 
 class UniqueFd {
  public:
+  // Holds nothing.
   UniqueFd() noexcept = default;
+  // Takes ownership of `fd` (negative: nothing).
   explicit UniqueFd(int fd) noexcept : fd_(fd) {}
   UniqueFd(UniqueFd&& other) noexcept : fd_(other.release()) {}
   UniqueFd& operator=(UniqueFd&& other) noexcept {
@@ -21,7 +23,9 @@ class UniqueFd {
   UniqueFd& operator=(const UniqueFd&) = delete;
   ~UniqueFd() { reset(); }
 
+  // The descriptor, still owned (-1 if none).
   int get() const noexcept { return fd_; }
+  // True when a descriptor is held.
   explicit operator bool() const noexcept { return fd_ >= 0; }
 
   // Gives up ownership without closing.
