@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "one_line.hpp"
 #include "sysvisor/path.hpp"
 
 namespace sysvisor {
@@ -27,15 +28,15 @@ Result<Redirect> make_redirect(std::string_view from, std::string_view to, std::
 
 }  // namespace
 
-Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd) {
+static Result<Redirect> parse_redirect_option_impl(std::string_view spec, std::string_view cwd) {
   const auto what = fmt::format("-r '{}'", spec);
   const size_t eq = spec.find('=');
   if (eq == std::string_view::npos) return make_error(EINVAL, fmt::format("{}: expected FROM=TO", what));
   return make_redirect(spec.substr(0, eq), spec.substr(eq + 1), cwd, what);
 }
 
-Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,
-                                                  std::string_view source) {
+static Result<std::vector<Redirect>> parse_redirect_list_impl(std::string_view words, std::string_view cwd,
+                                                       std::string_view source) {
   std::vector<std::string_view> parts;
   constexpr std::string_view kSpace = " \t\n\r\v\f";
   size_t i = words.find_first_not_of(kSpace);
@@ -54,6 +55,15 @@ Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::s
     rules.push_back(std::move(rule).value());
   }
   return rules;
+}
+
+Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd) {
+  return one_line(parse_redirect_option_impl(spec, cwd));
+}
+
+Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,
+                                                  std::string_view source) {
+  return one_line(parse_redirect_list_impl(words, cwd, source));
 }
 
 void RedirectTable::add(const Redirect& rule) {

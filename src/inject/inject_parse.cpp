@@ -19,6 +19,7 @@
 
 #include "inject/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
+#include "one_line.hpp"
 
 namespace sysvisor {
 namespace {
@@ -285,7 +286,8 @@ std::optional<Delay> parse_delay(const std::string& s) {
     // As strace: the whole units are subtracted in integer arithmetic (wrapping, not UB here).
     const auto whole = static_cast<int64_t>(static_cast<uint64_t>(d.sec) * static_cast<uint64_t>(per_sec));
     const double rest = (float_val - static_cast<double>(whole)) * static_cast<double>(scale);
-    d.nsec = rest > 0 ? static_cast<int64_t>(static_cast<uint64_t>(rest) % static_cast<uint64_t>(kNsInS)) : 0;
+    // strace's (uint64_t)rest % 1e9 is undefined past 2^64: fmod gives its value where it is defined.
+    d.nsec = rest > 0 ? static_cast<int64_t>(std::fmod(rest, static_cast<double>(kNsInS))) : 0;
   } else {
     d.sec = int_val / per_sec;
     d.nsec = (int_val % per_sec) * scale;
@@ -394,7 +396,7 @@ SyscallSet complement(const SyscallSet& set) {
   return out;
 }
 
-Result<SyscallSet> parse_syscall_set(std::string_view spec) {
+Result<SyscallSet> parse_syscall_set_impl(std::string_view spec) {
   std::string_view s = spec;
   bool negate = false;
   while (!s.empty() && s[0] == '!') {
@@ -417,6 +419,10 @@ Result<SyscallSet> parse_syscall_set(std::string_view spec) {
   }
   return negate ? complement(set) : set;
 }
+
+Result<SyscallSet> parse_syscall_set(std::string_view spec) { return one_line(parse_syscall_set_impl(spec)); }
+
+std::optional<When> parse_when_expr(std::string_view text) { return parse_when(std::string(text)); }
 
 std::optional<int> errno_by_name(std::string_view name) {
   for (const auto& e : kErrnoNames) {
@@ -449,7 +455,14 @@ bool InjectRule::errno_only_always() const noexcept {
          !poke_enter && !poke_exit && when == When{};
 }
 
-Result<InjectRule> parse_inject_option(std::string_view value) {
+namespace {
+Result<InjectRule> parse_inject_option_impl(std::string_view value);
+}  // namespace
+
+Result<InjectRule> parse_inject_option(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
+
+namespace {
+Result<InjectRule> parse_inject_option_impl(std::string_view value) {
   const std::string where = "-e " + std::string(value);
   auto fail = [&](const std::string& why) { return make_error(EINVAL, where + ": " + why); };
 
@@ -582,6 +595,7 @@ Result<InjectRule> parse_inject_option(std::string_view value) {
   }
   return rule;
 }
+}  // namespace
 
 std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> InjectTable::make_empty_index() {
   std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> index{};

@@ -489,3 +489,15 @@ TEST_CASE("InjectTable: a later rule replaces an earlier one for the syscalls it
   CHECK(t.rule_for(k64, 1 << 20) == nullptr);
   CHECK(t.rule_for(k32, 501)->is_fault);  // socket subcall pseudo number
 }
+
+TEST_CASE("huge float delays saturate without undefined behaviour") {
+  for (const char* spec : {"inject=open:delay_enter=9e24", "inject=open:delay_enter=9e27ns", "inject=open:delay_enter=1e30s"}) {
+    CAPTURE(spec);
+    auto r = sysvisor::parse_inject_option(spec);
+    REQUIRE(r);
+    REQUIRE(r->delay_enter);
+    CHECK(r->delay_enter->sec >= 0);
+    CHECK(r->delay_enter->nsec >= 0);
+    CHECK(r->delay_enter->nsec < 1000000000);
+  }
+}
