@@ -41,6 +41,32 @@ class Process(TempDirTest):
         self.assertEqual(fds(sv(*self.rule, TRY, "fds", input="")), control)
         self.assertEqual(fds(sv(*self.rule, "sh", "-c", f"exec {TRY} fds", input="")), control)
 
+    def test_log_file_is_not_the_programs(self):
+        control = run([TRY, "fds"], input="")
+        proc = sv("-o", self.path("log"), *self.rule, TRY, "fds", input="")
+        self.assertEqual([l.split()[1] for l in proc.stdout.splitlines()],
+                         [l.split()[1] for l in control.stdout.splitlines()])
+
+    def test_every_way_of_making_a_process_is_covered(self):
+        # vfork (subprocess), posix_spawn, fork, clone3 (threads), exec chains, nested shells.
+        code = f"""
+import os, subprocess, threading
+fake = {self.fake!r}
+print(subprocess.run(['cat', fake], capture_output=True, text=True).stdout, end='')
+pid = os.posix_spawn('/bin/cat', ['cat', fake], os.environ)
+os.waitpid(pid, 0)
+pid = os.fork()
+if pid == 0:
+    print(open(fake).read(), end='', flush=True)
+    os._exit(0)
+os.waitpid(pid, 0)
+t = threading.Thread(target=lambda: print(open(fake).read(), end='', flush=True))
+t.start(); t.join()
+"""
+        self.assertRun(sv(*self.rule, "python3", "-c", code), stdout="hello from my.conf\n" * 4)
+        self.assertRun(sv(*self.rule, "sh", "-c", f"sh -c 'sh -c \"exec cat {self.fake}\"'"),
+                       stdout="hello from my.conf\n")
+
     def test_signals_sent_to_sysvisor_reach_the_program(self):
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP, signal.SIGQUIT):
             with self.subTest(sig=sig):
