@@ -1,5 +1,7 @@
 #include "cli.hpp"
 
+#include "one_line.hpp"
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -60,7 +62,16 @@ std::string program_name(std::string_view argv0) {
   return base_name(argv0) == "copycat" ? "copycat" : "sysvisor";
 }
 
+namespace {
+Result<CliConfig> parse_command_line_impl(std::span<const std::string> args, const CliEnv& env, std::string_view cwd);
+}  // namespace
+
 Result<CliConfig> parse_command_line(std::span<const std::string> args, const CliEnv& env, std::string_view cwd) {
+  return one_line(parse_command_line_impl(args, env, cwd));
+}
+
+namespace {
+Result<CliConfig> parse_command_line_impl(std::span<const std::string> args, const CliEnv& env, std::string_view cwd) {
   CliConfig config;
   config.prog_name = program_name(args.empty() ? "" : args[0]);
   const bool copycat = config.prog_name == "copycat";
@@ -76,6 +87,7 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
   std::vector<std::string> qualifiers;
   std::vector<std::string> inject_long;
   std::vector<std::string> fault_long;
+  std::vector<std::string> kinjects;
   app.add_flag("-h,--help", help, "Print this help and exit");
   app.add_flag("--version", version, "Print the version and exit");
   if (!copycat) {
@@ -108,6 +120,14 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
         ->check(CLI::Range(1, 64).description(""));
     app.add_flag("--allow-io-uring", config.policy.allow_io_uring,
                  "Let io_uring_setup succeed although io_uring bypasses file rules");
+    app.add_option("-k,--kinject", kinjects,
+                   "Kernel-function fault (eBPF, root): TARGET[:error=E|:retval=V][:when=][:prob=][:seed=]"
+                   "[:chain=F/G][:argN OP V] (repeatable)")
+        ->type_name("SPEC")
+        ->expected(1)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_flag("--kinject-probe", config.kinject_probe,
+                 "Say, one line per mechanism, which kernel fault injection this kernel allows, and exit");
   }
   app.footer(std::string(copycat ? kCopycatFooter : kSysvisorFooter));
   config.help_text = app.help();
@@ -174,11 +194,20 @@ Result<CliConfig> parse_command_line(std::span<const std::string> args, const Cl
   }
   for (const std::string& p : config.policy.trace_paths)
     if (p.empty()) return make_error(EINVAL, "-P '': empty path");
+  for (const std::string& spec : kinjects) {
+    auto rule = parse_kinject_option(spec);
+    if (!rule) return std::move(rule).error();
+    config.policy.kinjects.push_back(std::move(rule).value());
+  }
+  if (config.policy.kinjects.size() > kKinjectMaxRules)
+    return make_error(EINVAL, fmt::format("-k: at most {} rules", kKinjectMaxRules));
+  if (config.kinject_probe) return config;  // needs no program
 
   const size_t program = start + (dashdash ? 1 : 0);
   if (program >= args.size()) return make_error(EINVAL, "no program given (see --help)");
   config.command.argv.assign(args.begin() + static_cast<long>(program), args.end());
   return config;
 }
+}  // namespace
 
 }  // namespace sysvisor

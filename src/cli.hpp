@@ -21,6 +21,7 @@ struct CliConfig {
   LogFormat log_format = LogFormat::kText;
   bool help = false;       // print help_text and exit 0
   bool version = false;
+  bool kinject_probe = false;  // --kinject-probe: print what this kernel allows and exit
   std::string help_text;
 };
 

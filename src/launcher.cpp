@@ -178,8 +178,10 @@ Result<Launched> launch(const LaunchSpec& spec) {
                                            std::strerror(err),
                                            err == EPERM ? " (ptrace access denied: Yama ptrace_scope 3?)" : ""));
       }
-      if (spec.check_listener) {
-        if (auto ok = spec.check_listener(listener.get()); !ok) {
+      if (spec.check_listener || spec.before_go) {
+        Result<void> ok = spec.check_listener ? spec.check_listener(listener.get()) : Result<void>{};
+        if (ok && spec.before_go) ok = spec.before_go(pidfd.get());
+        if (!ok) {
           syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
           siginfo_t info{};
           waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);

@@ -33,6 +33,9 @@ struct LaunchSpec {
   std::function<int()> body;
   // Runs on the listener before the program may exec; an error kills the child (nothing ran).
   std::function<Result<void>(int listener)> check_listener;
+  // Runs on the child's pidfd after check_listener, before the program may exec (-k seeds its
+  // scope here); an error kills the child.
+  std::function<Result<void>(int pidfd)> before_go;
 };
 
 // Shared with the child until the supervised run ends: the exec outcome arrives here.

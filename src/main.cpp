@@ -15,6 +15,7 @@
 #include <fmt/format.h>
 
 #include "cli.hpp"
+#include "kinject/kinject_session.hpp"
 #include "sysvisor/supervisor.hpp"
 #include "sysvisor/unique_fd.hpp"
 
@@ -56,6 +57,15 @@ int main(int argc, char** argv) {
   }
   if (config->version) {
     fmt::print("{} {}\n", prog, SYSVISOR_VERSION);
+    return 0;
+  }
+  if (config->kinject_probe) {
+    auto support = sysvisor::probe_kernel_support();
+    if (!support) {
+      fmt::print(stderr, "{}: {}\n", prog, support.error().message);
+      return kExitFailure;
+    }
+    for (const std::string& line : sysvisor::kinject_probe_lines(*support)) fmt::print("{}\n", line);
     return 0;
   }
 
@@ -109,6 +119,9 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}: cannot run '{}': {}\n", prog, config->command.argv[0], std::strerror(result->exec_errno));
     return result->exec_errno == ENOENT ? kExitNotFound : kExitNotExecutable;
   }
+  for (size_t i = 0; i < result->kinject_hits.size(); ++i)
+    fmt::print(stderr, "{}: -k '{}': {} injected, {} counted\n", prog, config->policy.kinjects[i].text,
+               result->kinject_hits[i], result->kinject_matched[i]);
   if (result->term_signal != 0) {
     sigfd.reset();
     die_of(result->term_signal);

@@ -19,6 +19,7 @@
 
 #include "filter.hpp"
 #include "handler_table.hpp"
+#include "kinject/kinject_engine.hpp"
 #include "launcher.hpp"
 #include "notify_fd.hpp"
 #include "policy_filter.hpp"
@@ -48,6 +49,7 @@ struct Prepared {
   HandlerTable handlers;
   std::vector<sock_filter> filter;
   bool allow_io_uring = false;
+  std::unique_ptr<KinjectSession> kinject;  // -k: loaded and attached, armed by the program's execve
   FilterInputs inputs() const { return {redirects, injects, traced, allow_io_uring, handlers.keys()}; }
 };
 
@@ -68,6 +70,11 @@ Result<void> prepare(const Policy& policy, const RunOptions& options, Prepared& 
   uint32_t action = SECCOMP_RET_USER_NOTIF;
   if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
     return make_error(ENOSYS, "this kernel lacks seccomp user notification (SECCOMP_RET_USER_NOTIF, Linux 5.0)");
+  if (!policy.kinjects.empty()) {
+    auto session = start_kinject(policy.kinjects);  // refused here: the program is never started
+    if (!session) return std::move(session).error();
+    out.kinject = std::move(session).value();
+  }
   return {};
 }
 
@@ -91,6 +98,13 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   if (options.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return make_error(errno, fmt::format("prctl(PR_SET_CHILD_SUBREAPER): {}", std::strerror(errno)));
 
+  if (prepared.kinject) {
+    // Scope the -k rules to the program's task before it may exec; they arm when its execve
+    // completes (a function body has none: armed at once).
+    spec.before_go = [&prepared, arm_on_exec = !spec.body](int pidfd) {
+      return prepared.kinject->seed(pidfd, arm_on_exec);
+    };
+  }
   auto child = launch(spec);
   if (!child) return std::move(child).error();
   const FilterInputs inputs = prepared.inputs();
@@ -99,7 +113,9 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
   std::thread worker([&server, &options] { server.serve(std::clamp(options.threads, 1, 64)); });
   worker.join();
-  return server.result();
+  RunResult result = server.result();
+  if (prepared.kinject) report_kinject(*prepared.kinject, policy, options, child->pid(), result);
+  return result;
 }
 
 }  // namespace

@@ -82,3 +82,21 @@ TEST_CASE("help and version") {
   REQUIRE(c);
   CHECK(c->version);
 }
+
+TEST_CASE("messages stay on one line whatever the user typed") {
+  auto c = parse({"sysvisor", "--a\nb", "ls"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "unknown option '--a\\nb' (see --help)");
+  c = parse({"sysvisor", "-r", "a\nb", "ls"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r 'a\\nb': expected FROM=TO");
+  c = parse({"sysvisor", "--threads", "x\ny", "ls"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message.find('\n') == std::string::npos);
+  c = parse({"sysvisor", "-e", "inject=open:error=E\nFOO", "ls"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-e inject=open:error=E\\nFOO: unknown errno 'E\\nFOO'");
+  c = parse({"copycat", "ls"}, {nullptr, "rel\x01 /x"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: FROM 'rel\\x01' is not an absolute path");
+}

@@ -1,0 +1,324 @@
+// -k SPEC: parsing and the load plan. Pure; the grammar is documented in sysvisor/kinject.hpp.
+#include "sysvisor/kinject.hpp"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace sysvisor {
+namespace {
+
+constexpr int kMaxErrno = 4095;
+
+bool is_ident(std::string_view s) {
+  if (s.empty()) return false;
+  for (const char c : s) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.';
+    if (!ok) return false;
+  }
+  return !(s[0] >= '0' && s[0] <= '9');
+}
+
+// A whole-string integer, base 0 (0x.., 0.., decimal), optionally negative (two's complement).
+std::optional<uint64_t> parse_u64(std::string_view text) {
+  std::string s(text);
+  if (s.empty() || s[0] == ' ' || s[0] == '+') return std::nullopt;
+  const bool neg = s[0] == '-';
+  const std::string digits = neg ? s.substr(1) : s;
+  if (digits.empty() || digits[0] == '-' || digits[0] == '+' || digits[0] == ' ') return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(digits.c_str(), &end, 0);
+  if (errno == ERANGE || end == digits.c_str() || *end != '\0') return std::nullopt;
+  if (neg && v > (1ULL << 63)) return std::nullopt;
+  return neg ? ~static_cast<uint64_t>(v) + 1 : static_cast<uint64_t>(v);
+}
+
+struct OpName {
+  std::string_view text;
+  KOp op;
+};
+// Longest first, so that "<=" is not read as "<".
+constexpr OpName kOps[] = {{"==", KOp::kEq}, {"!=", KOp::kNe}, {"<=", KOp::kLe}, {">=", KOp::kGe},
+                           {"<", KOp::kLt},  {">", KOp::kGt},  {"&", KOp::kAnd}};
+
+// "argN OP VALUE"; the error is a clause.
+Result<KArgTest> parse_test(std::string_view item) {
+  const auto bad = [&](std::string why) { return make_error(EINVAL, "'" + std::string(item) + "': " + why); };
+  if (!item.starts_with("arg")) return bad("expected argN OP VALUE");
+  size_t i = 3;
+  while (i < item.size() && item[i] >= '0' && item[i] <= '9') ++i;
+  const std::string_view num = item.substr(3, i - 3);
+  if (num.empty() || num.size() > 2) return bad("expected argN OP VALUE");
+  KArgTest t;
+  t.arg = std::atoi(std::string(num).c_str());
+  if (t.arg < 1 || t.arg > kKinjectMaxArg) return bad("argument number out of range 1..12");
+  const std::string_view rest = item.substr(i);
+  for (const OpName& o : kOps) {
+    if (!rest.starts_with(o.text)) continue;
+    const auto v = parse_u64(rest.substr(o.text.size()));
+    if (!v) return bad("invalid value '" + std::string(rest.substr(o.text.size())) + "'");
+    t.op = o.op;
+    t.value = *v;
+    return t;
+  }
+  return bad("expected one of == != < <= > >= & after arg" + std::string(num));
+}
+
+// chain=F1(TESTS)/F2/...
+Result<std::vector<KFrame>> parse_chain(std::string_view value) {
+  std::vector<KFrame> frames;
+  size_t i = 0;
+  while (true) {
+    // A frame's tests may not contain '/', so the next '/' outside parentheses ends it.
+    size_t depth = 0, j = i;
+    for (; j < value.size(); ++j) {
+      if (value[j] == '(') ++depth;
+      if (value[j] == ')' && depth > 0) --depth;
+      if (value[j] == '/' && depth == 0) break;
+    }
+    const std::string_view text = value.substr(i, j - i);
+    KFrame frame;
+    const size_t paren = text.find('(');
+    frame.function = std::string(text.substr(0, paren));
+    if (!is_ident(frame.function))
+      return make_error(EINVAL, "chain=: invalid function name '" + frame.function + "'");
+    if (paren != std::string_view::npos) {
+      if (!text.ends_with(")")) return make_error(EINVAL, "chain=: missing ')' in '" + std::string(text) + "'");
+      const std::string_view inside = text.substr(paren + 1, text.size() - paren - 2);
+      size_t k = 0;
+      while (k <= inside.size()) {
+        const size_t comma = std::min(inside.find(',', k), inside.size());
+        auto test = parse_test(inside.substr(k, comma - k));
+        if (!test) return make_error(EINVAL, "chain=" + frame.function + ": " + test.error().message);
+        frame.tests.push_back(*test);
+        k = comma + 1;
+      }
+      if (frame.tests.size() > kKinjectMaxTests)
+        return make_error(EINVAL, "chain=" + frame.function + ": at most 4 argument tests per frame");
+    }
+    frames.push_back(std::move(frame));
+    if (j >= value.size()) break;
+    i = j + 1;
+  }
+  if (frames.size() > kKinjectMaxFrames) return make_error(EINVAL, "chain=: at most 4 frames");
+  return frames;
+}
+
+// Splits at ':' outside parentheses (chain frames' tests are free of ':' anyway).
+std::vector<std::string_view> split_items(std::string_view spec) {
+  std::vector<std::string_view> out;
+  size_t depth = 0, start = 0;
+  for (size_t i = 0; i <= spec.size(); ++i) {
+    if (i < spec.size() && spec[i] == '(') ++depth;
+    if (i < spec.size() && spec[i] == ')' && depth > 0) --depth;
+    if (i == spec.size() || (spec[i] == ':' && depth == 0)) {
+      out.push_back(spec.substr(start, i - start));
+      start = i + 1;
+    }
+  }
+  return out;
+}
+
+std::optional<double> parse_prob(std::string_view text) {
+  std::string s(text);
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.pop_back();
+  if (s.empty() || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.')) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) return std::nullopt;
+  if (percent) v /= 100.0;
+  if (v < 0.0 || v > 1.0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+int64_t KinjectRule::return_value() const noexcept {
+  if (target == KTarget::kAllocPage) return 1;
+  if (retval) return *retval;
+  if (error) return -static_cast<int64_t>(*error);
+  return 0;
+}
+
+Result<KinjectRule> parse_kinject_option(std::string_view spec) {
+  KinjectRule rule;
+  rule.text = std::string(spec);
+  const auto fail = [&](const std::string& why) { return make_error(EINVAL, "-k '" + rule.text + "': " + why); };
+  const std::vector<std::string_view> items = split_items(spec);
+  const std::string_view target = items[0];
+  if (target.empty()) return fail("missing target (kmalloc, alloc_page, bio, security_NAME, lsm/HOOK or a function)");
+  if (target == "kmalloc") {
+    rule.target = KTarget::kKmalloc;
+    rule.function = "should_failslab";
+  } else if (target == "alloc_page") {
+    rule.target = KTarget::kAllocPage;
+    rule.function = "should_fail_alloc_page";
+  } else if (target == "bio") {
+    rule.target = KTarget::kBio;
+    rule.function = "should_fail_bio";
+  } else if (target.starts_with("lsm/")) {
+    rule.target = KTarget::kLsm;
+    rule.function = std::string(target.substr(4));
+    if (!is_ident(rule.function)) return fail("invalid LSM hook name '" + rule.function + "'");
+  } else if (is_ident(target)) {
+    rule.target = target.starts_with("security_") && target.size() > 9 ? KTarget::kSecurity : KTarget::kFunction;
+    rule.function = std::string(target);
+  } else {
+    return fail("invalid target '" + std::string(target) + "'");
+  }
+
+  bool have_when = false, have_seed = false, have_chain = false;
+  for (size_t i = 1; i < items.size(); ++i) {
+    const std::string_view item = items[i];
+    const size_t eq = item.find('=');
+    const std::string_view key = eq == std::string_view::npos ? item : item.substr(0, eq + 1);
+    const std::string val = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
+    if (item.starts_with("arg")) {
+      auto test = parse_test(item);
+      if (!test) return fail(test.error().message);
+      if (rule.tests.size() == kKinjectMaxTests) return fail("at most 4 argument tests on the target");
+      rule.tests.push_back(*test);
+    } else if (key == "error=") {
+      if (rule.error) return fail("error= given twice");
+      if (rule.retval) return fail("error= and retval= are exclusive");
+      if (!val.empty() && val[0] >= '0' && val[0] <= '9') {
+        const auto n = parse_u64(val);
+        if (!n || *n < 1 || *n > kMaxErrno) return fail("errno '" + val + "' out of range 1..4095");
+        rule.error = static_cast<int>(*n);
+      } else if (const auto named = errno_by_name(val)) {
+        rule.error = *named;
+      } else {
+        return fail("unknown errno '" + val + "'");
+      }
+    } else if (key == "retval=") {
+      if (rule.retval) return fail("retval= given twice");
+      if (rule.error) return fail("error= and retval= are exclusive");
+      const auto v = parse_u64(val);
+      if (!v) return fail("invalid retval '" + val + "'");
+      rule.retval = static_cast<int64_t>(*v);
+    } else if (key == "when=") {
+      if (have_when) return fail("when= given twice");
+      const auto w = parse_when_expr(val);
+      if (!w)
+        return fail("invalid when '" + val + "' (FIRST, FIRST+, FIRST+STEP, FIRST..LAST or FIRST..LAST+STEP " +
+                    "with FIRST and STEP 1..65535, LAST FIRST..65534)");
+      rule.when = *w;
+      have_when = true;
+    } else if (key == "prob=") {
+      if (rule.prob) return fail("prob= given twice");
+      rule.prob = parse_prob(val);
+      if (!rule.prob) return fail("invalid probability '" + val + "' (0..1, or 0%..100%)");
+    } else if (key == "seed=") {
+      if (have_seed) return fail("seed= given twice");
+      const auto v = parse_u64(val);
+      if (!v || val[0] == '-') return fail("invalid seed '" + val + "' (0..2^64-1)");
+      rule.seed = *v;
+      have_seed = true;
+    } else if (key == "via=") {
+      if (rule.via) return fail("via= given twice");
+      if (val == "kprobe") rule.via = KMechanism::kKprobeOverride;
+      else if (val == "fmod_ret") rule.via = KMechanism::kFmodRetInjectable;
+      else return fail("invalid via '" + val + "' (kprobe or fmod_ret)");
+    } else if (key == "chain=") {
+      if (have_chain) return fail("chain= given twice");
+      auto chain = parse_chain(val);
+      if (!chain) return fail(chain.error().message);
+      rule.chain = std::move(chain).value();
+      have_chain = true;
+    } else {
+      return fail("unknown item '" + std::string(item) +
+                  "' (error=, retval=, when=, prob=, seed=, via=, chain=, argN OP VALUE)");
+    }
+  }
+
+  // What each target can return.
+  switch (rule.target) {
+    case KTarget::kAllocPage:
+      if (rule.error || rule.retval)
+        return fail("alloc_page takes no error= or retval=: should_fail_alloc_page only says fail or not");
+      break;
+    case KTarget::kKmalloc:
+      if (rule.retval) return fail("kmalloc takes error= (should_failslab returns an errno), not retval=");
+      if (!rule.error) rule.error = ENOMEM;
+      break;
+    case KTarget::kBio:
+      if (rule.retval) return fail("bio takes error= (should_fail_bio returns an errno), not retval=");
+      if (!rule.error) rule.error = EIO;
+      break;
+    case KTarget::kLsm:
+      if (rule.retval) return fail("lsm/ hooks take error= only (they return 0 or -errno)");
+      if (!rule.error) rule.error = EPERM;
+      break;
+    case KTarget::kSecurity:
+      if (!rule.error && !rule.retval) rule.error = EPERM;
+      break;
+    case KTarget::kFunction:
+      if (!rule.error && !rule.retval) return fail("needs an action: error= or retval=");
+      break;
+  }
+  if (rule.via && rule.target != KTarget::kFunction && rule.target != KTarget::kKmalloc &&
+      rule.target != KTarget::kAllocPage && rule.target != KTarget::kBio)
+    return fail("via= applies to error-injectable functions only");
+  if (have_seed && !rule.prob) return fail("seed= without prob=");
+  return rule;
+}
+
+KMechanism kinject_mechanism(const KinjectRule& rule) {
+  switch (rule.target) {
+    case KTarget::kSecurity: return KMechanism::kFmodRetSecurity;
+    case KTarget::kLsm: return KMechanism::kLsm;
+    default: return rule.via.value_or(KMechanism::kKprobeOverride);
+  }
+}
+
+std::string kinject_support_line(std::string_view name, const KSupport& s) {
+  return std::string(name) + (s.ok ? ": yes" : ": no: " + s.why);
+}
+
+std::vector<std::string> kinject_probe_lines(const KernelSupport& k) {
+  return {kinject_support_line("root", k.root),
+          kinject_support_line("BTF", k.btf),
+          kinject_support_line("kprobes", k.kprobes),
+          kinject_support_line("bpf_override_return", k.override_return),
+          kinject_support_line("fmod_ret security_*", k.fmod_ret_security),
+          kinject_support_line("fmod_ret error-injectable", k.fmod_ret_injectable),
+          kinject_support_line("BPF LSM", k.lsm)};
+}
+
+Result<KinjectPlan> plan_kinject(std::span<const KinjectRule> rules, const KernelSupport& support) {
+  if (rules.size() > kKinjectMaxRules)
+    return make_error(EINVAL, "-k: at most " + std::to_string(kKinjectMaxRules) + " rules");
+  KinjectPlan plan;
+  for (size_t i = 0; i < rules.size(); ++i) {
+    const KinjectRule& rule = rules[i];
+    const KMechanism mech = kinject_mechanism(rule);
+    const auto lacks = [&](std::string_view name, const KSupport& s) {
+      return make_error(EOPNOTSUPP, "-k '" + rule.text + "': " + kinject_support_line(name, s));
+    };
+    if (!support.root.ok) return lacks("root", support.root);
+    if (!support.btf.ok) return lacks("BTF", support.btf);
+    if ((mech == KMechanism::kKprobeOverride || !rule.chain.empty()) && !support.kprobes.ok)
+      return lacks("kprobes", support.kprobes);
+    switch (mech) {
+      case KMechanism::kKprobeOverride:
+        if (!support.override_return.ok) return lacks("bpf_override_return", support.override_return);
+        break;
+      case KMechanism::kFmodRetInjectable:
+        if (!support.fmod_ret_injectable.ok) return lacks("fmod_ret error-injectable", support.fmod_ret_injectable);
+        break;
+      case KMechanism::kFmodRetSecurity:
+        if (!support.fmod_ret_security.ok) return lacks("fmod_ret security_*", support.fmod_ret_security);
+        break;
+      case KMechanism::kLsm:
+        if (!support.lsm.ok) return lacks("BPF LSM", support.lsm);
+        break;
+    }
+    plan.targets.push_back({i, mech, rule.function, rule.return_value()});
+    for (size_t f = 0; f < rule.chain.size(); ++f) plan.chain.push_back({i, f, rule.chain[f].function});
+  }
+  return plan;
+}
+
+}  // namespace sysvisor
