@@ -2,11 +2,13 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/epoll.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <climits>
 #include <cstdio>
@@ -152,32 +154,42 @@ bool Injector::matches_traced_paths(const Syscall& call) const {
   return false;
 }
 
+// First sight of a thread: a PIDFD_THREAD pidfd goes into our epoll set, and the monitor thread
+// calls forget_exited() when it becomes readable (the thread exited): no syscall per call. Where
+// PIDFD_THREAD is missing (before Linux 6.9) the start time is compared on every call instead.
 void Injector::check_thread(pid_t tid) {
   auto [it, fresh] = threads_.try_emplace(tid);
   ThreadSlot& slot = it->second;
   if (!fresh) {
-    bool gone = false;
-    if (slot.pidfd) {
-      pollfd p{slot.pidfd.get(), POLLIN, 0};
-      gone = poll(&p, 1, 0) == 1;
-    } else {
-      gone = thread_start_time(tid) != slot.start_time;
-    }
-    if (!gone) return;
+    if (slot.pidfd || thread_start_time(tid) == slot.start_time) return;
     counter_.forget_thread(tid);  // the id was reused: a new thread starts from zero
   }
   slot.pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD)));
-  if (!slot.pidfd) slot.start_time = thread_start_time(tid);
-  if (threads_.size() >= sweep_at_) {
-    // Drop the threads that have exited since, so that memory stays flat.
-    std::erase_if(threads_, [&](auto& entry) {
-      if (!entry.second.pidfd) return false;
-      pollfd p{entry.second.pidfd.get(), POLLIN, 0};
-      if (poll(&p, 1, 0) != 1) return false;
-      counter_.forget_thread(entry.first);
-      return true;
-    });
-    sweep_at_ = std::max<size_t>(256, threads_.size() * 2);
+  if (slot.pidfd && epoll_) {
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.u64 = static_cast<uint64_t>(tid);
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, slot.pidfd.get(), &ev) == 0) return;
+    slot.pidfd.reset();
+  }
+  slot.start_time = thread_start_time(tid);
+}
+
+void Injector::forget_exited() {
+  epoll_event events[64];
+  std::lock_guard lock(mutex_);
+  while (true) {
+    const int n = epoll_wait(epoll_.get(), events, 64, 0);
+    if (n <= 0) return;
+    for (int i = 0; i < n; ++i) {
+      const auto tid = static_cast<pid_t>(events[i].data.u64);
+      // A thread that called execve "exits" under its own id when the exec succeeds: its counts
+      // are handed to the leader's id at the next call (take_over_exec), not dropped.
+      const bool execing = std::any_of(pending_execs_.begin(), pending_execs_.end(),
+                                       [tid](const auto& p) { return p.second.tid == tid; });
+      if (!execing) counter_.forget_thread(tid);
+      threads_.erase(tid);  // closes the pidfd, which leaves the epoll set
+    }
   }
 }
 

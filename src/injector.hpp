@@ -3,6 +3,7 @@
 // poke, answer). Thread-safe: receivers may call decide() at once.
 #pragma once
 
+#include <sys/epoll.h>
 #include <sys/types.h>
 
 #include <mutex>
@@ -41,7 +42,13 @@ class TracedPaths {
 
 class Injector {
  public:
-  Injector(const InjectTable& table, const TracedPaths& traced) : table_(table), traced_(traced) {}
+  Injector(const InjectTable& table, const TracedPaths& traced)
+      : table_(table), traced_(traced), epoll_(epoll_create1(EPOLL_CLOEXEC)) {}
+
+  // Readable when a thread we count for has exited: then call forget_exited() (from the
+  // supervisor's monitor thread, off the notification path).
+  int exit_fd() const noexcept { return epoll_.get(); }
+  void forget_exited();
 
   // The rule that covers the call, or nullptr.
   const InjectRule* rule_for(const Syscall& call) const {
@@ -80,7 +87,7 @@ class Injector {
   std::unordered_map<pid_t, PendingExec> pending_execs_;  // by thread group id
   InjectCounter counter_;
   std::unordered_map<pid_t, ThreadSlot> threads_;
-  size_t sweep_at_ = 256;
+  UniqueFd epoll_;  // the pidfds of threads_
 };
 
 }  // namespace sysvisor

@@ -68,7 +68,17 @@ Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::s
 
 void RedirectTable::add(const Redirect& rule) {
   auto& map = rule.prefix ? prefix_ : exact_;
-  map.insert_or_assign(rule.from, Target{rule.to, added_++});
+  const bool fresh = map.insert_or_assign(rule.from, Target{rule.to, added_++}).second;
+  if (!rule.prefix && fresh) ++exact_names_[rule.from.substr(rule.from.rfind('/') + 1)];
+}
+
+bool RedirectTable::could_match_relative(std::string_view relative) const {
+  if (!prefix_.empty()) return true;
+  while (relative.size() > 1 && relative.back() == '/') relative.remove_suffix(1);
+  const size_t slash = relative.rfind('/');
+  const std::string_view last = slash == std::string_view::npos ? relative : relative.substr(slash + 1);
+  if (last.empty() || last == "." || last == "..") return true;  // names a directory further up
+  return exact_names_.find(last) != exact_names_.end();
 }
 
 std::optional<std::string> RedirectTable::lookup(std::string_view path) const {

@@ -75,7 +75,8 @@ bool is_open(Sysno s) {
   return s == Sysno::kOpen || s == Sysno::kOpenat || s == Sysno::kOpenat2 || s == Sysno::kCreat;
 }
 
-Reply act_open(const Syscall& c, const std::string& target) {
+Reply act_open(const Syscall& c, const Redirection& r) {
+  const std::string& target = r.target;
   auto args = open_args(c);
   if (!args) return Reply::cont();
   int flags = args->flags;
@@ -94,8 +95,12 @@ Reply act_open(const Syscall& c, const std::string& target) {
   int our_flags = flags | O_CLOEXEC | O_NOCTTY;
   bool clear_nonblock = false;
   if ((flags & (O_NONBLOCK | O_PATH | O_CREAT)) == 0) {
-    struct stat st {};
-    if (stat(target.c_str(), &st) == 0 && S_ISCHR(st.st_mode)) {
+    mode_t type = r.target_type;
+    if (!r.type_known) {
+      struct stat st {};
+      type = stat(target.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
+    }
+    if (S_ISCHR(type)) {
       our_flags |= O_NONBLOCK;
       clear_nonblock = true;
     }
@@ -245,6 +250,8 @@ Redirector::Lookup Redirector::match(const Syscall& call) const {
   }
   if (path.empty()) return out;  // ENOENT, or AT_EMPTY_PATH on the dirfd: not a path
   std::string base;
+  // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
+  if (path.front() != '/' && !table_.could_match_relative(path)) return out;
   if (path.front() != '/') {
     const int dirfd = where.dirfd < 0 ? AT_FDCWD : call.int_arg(static_cast<size_t>(where.dirfd));
     const int e = dirfd == AT_FDCWD ? thread_cwd(call.tid, base) : thread_fd_path(call.tid, dirfd, base);
@@ -258,14 +265,15 @@ Redirector::Lookup Redirector::match(const Syscall& call) const {
   return out;
 }
 
-std::optional<int> Redirector::may_block(const Syscall& call, const Redirection& r) const {
+std::optional<int> Redirector::may_block(const Syscall& call, Redirection& r) const {
   if (!is_open(call.sysno)) return std::nullopt;
   const auto args = open_args(call);
   if (!args || (args->flags & (O_NONBLOCK | O_PATH)) != 0) return std::nullopt;
-  const int accmode = args->flags & O_ACCMODE;
-  if (accmode == O_RDWR) return std::nullopt;  // never blocks on a FIFO
   struct stat st {};
-  if (stat(r.target.c_str(), &st) != 0 || !S_ISFIFO(st.st_mode)) return std::nullopt;
+  r.type_known = true;
+  r.target_type = stat(r.target.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
+  const int accmode = args->flags & O_ACCMODE;
+  if (accmode == O_RDWR || !S_ISFIFO(r.target_type)) return std::nullopt;  // O_RDWR never blocks on a FIFO
   return accmode;
 }
 
@@ -274,7 +282,7 @@ Reply Redirector::act(const Syscall& call, const Redirection& r) const {
     case Sysno::kOpen:
     case Sysno::kOpenat:
     case Sysno::kOpenat2:
-    case Sysno::kCreat: return act_open(call, r.target);
+    case Sysno::kCreat: return act_open(call, r);
     case Sysno::kStat:
     case Sysno::kLstat:
     case Sysno::kStat64:

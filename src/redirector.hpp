@@ -5,6 +5,8 @@
 // The caller checks SECCOMP_IOCTL_NOTIF_ID_VALID between the two.
 #pragma once
 
+#include <sys/types.h>
+
 #include <optional>
 #include <string>
 
@@ -20,6 +22,8 @@ struct Redirection {
   std::string from;    // absolute, normalised path the program asked for
   std::string target;  // where it goes
   size_t rule = 0;     // index of the redirect rule (order added)
+  bool type_known = false;  // may_block() stat'ed the target: its S_IFMT bits are in target_type
+  mode_t target_type = 0;
 };
 
 class Redirector {
@@ -39,7 +43,8 @@ class Redirector {
   // When act() may block for long (a FIFO opened without O_NONBLOCK, waiting for its other end):
   // the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise. Character devices are
   // opened with O_NONBLOCK, which is then cleared, so that act() never waits for a carrier.
-  std::optional<int> may_block(const Syscall& call, const Redirection& r) const;
+  // Records the target's file type in `r` for act() (one stat per open).
+  std::optional<int> may_block(const Syscall& call, Redirection& r) const;
 
   Reply act(const Syscall& call, const Redirection& r) const;
 

@@ -156,6 +156,11 @@ void Server::finish(const Syscall& call) {
     log(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(ENOSYS)), nullptr);
     return;
   }
+  if (redirects_empty_) {
+    respond(call, Reply::cont());
+    log(call, "continue", "", std::nullopt, nullptr);
+    return;
+  }
   Redirector::Lookup found = redirector_.match(call);
   if (found.memory_errno == EPERM && !warned_memory_.exchange(true)) {
     warn(fmt::format("cannot read the memory of thread {} (not dumpable?): its calls go through unredirected",
@@ -254,14 +259,17 @@ void Server::cancel_async() {
   async_.clear();
 }
 
-// Takes one notification if one is pending. Receivers serialise here and look again (poll with no
-// timeout) under the lock: RECV blocks when nothing is pending, and two receivers woken by the same
-// readiness must not both block in it (before 6.11 a blocked RECV does not return when the last
-// task exits).
-bool Server::receive(std::vector<std::byte>& buffer) {
-  std::lock_guard lock(recv_mutex_);
-  pollfd p{notify_.get(), POLLIN, 0};
-  if (poll(&p, 1, 0) != 1 || (p.revents & POLLIN) == 0) return false;
+// Takes one notification. With several receivers they serialise here and look again (poll with
+// no timeout) under the lock: RECV blocks when nothing is pending, and two receivers woken by the
+// same readiness must not both block in it (before 6.11 a blocked RECV does not return when the
+// last task exits). A single receiver, woken by POLLIN, receives at once.
+bool Server::receive(std::vector<std::byte>& buffer, bool shared) {
+  std::unique_lock lock(recv_mutex_, std::defer_lock);
+  if (shared) {
+    lock.lock();
+    pollfd p{notify_.get(), POLLIN, 0};
+    if (poll(&p, 1, 0) != 1 || (p.revents & POLLIN) == 0) return false;
+  }
   std::memset(buffer.data(), 0, buffer.size());
   const int rc = notify_.recv(*reinterpret_cast<seccomp_notif*>(buffer.data()));
   if (rc == 0) return true;
@@ -269,29 +277,47 @@ bool Server::receive(std::vector<std::byte>& buffer) {
   return false;
 }
 
-// One receiver. The primary one also watches the program (pidfd) and the signalfd.
-void Server::receive_loop(bool primary) {
+// One receiver: the hot loop polls the listener alone.
+void Server::receive_loop(bool shared) {
   const NotifyFd::Sizes sizes = NotifyFd::kernel_sizes();
   std::vector<std::byte> buffer(std::max(sizes.notif, sizeof(seccomp_notif)));
   while (true) {
-    pollfd fds[3];
+    pollfd p{notify_.get(), POLLIN, 0};
+    if (poll(&p, 1, -1) < 0) {
+      if (errno == EINTR) continue;
+      warn(fmt::format("poll: {}", std::strerror(errno)));
+      return;
+    }
+    if ((p.revents & POLLIN) != 0) {
+      if (receive(buffer, shared)) handle(*reinterpret_cast<const seccomp_notif*>(buffer.data()));
+    } else if ((p.revents & (POLLHUP | POLLERR)) != 0) {
+      return;  // no task uses the filter any more
+    }
+  }
+}
+
+// Everything that is not a notification: the program's exit (pidfd), signals to forward and
+// orphans to reap (signalfd). It watches the listener for POLLHUP only (events = 0), so the
+// kernel's POLLIN wake-ups for notifications go to the receivers alone.
+void Server::monitor() {
+  while (true) {
+    pollfd fds[4];
     nfds_t count = 0;
-    fds[count++] = {notify_.get(), POLLIN, 0};
-    const bool watch_child = primary && !options_.subreaper && !child_reaped_;
+    fds[count++] = {notify_.get(), 0, 0};
+    const bool watch_threads = injector_ && injector_->exit_fd() >= 0;
+    if (watch_threads) fds[count++] = {injector_->exit_fd(), POLLIN, 0};
+    const bool watch_child = !options_.subreaper && !child_reaped_;
     if (watch_child) fds[count++] = {child_.pidfd(), POLLIN, 0};
-    const bool watch_signals = primary && options_.signal_fd >= 0;
+    const bool watch_signals = options_.signal_fd >= 0;
     if (watch_signals) fds[count++] = {options_.signal_fd, POLLIN, 0};
     if (poll(fds, count, -1) < 0) {
       if (errno == EINTR) continue;
       warn(fmt::format("poll: {}", std::strerror(errno)));
       return;
     }
-    if ((fds[0].revents & POLLIN) != 0) {
-      if (receive(buffer)) handle(*reinterpret_cast<const seccomp_notif*>(buffer.data()));
-    } else if ((fds[0].revents & (POLLHUP | POLLERR)) != 0) {
-      return;  // no task uses the filter any more
-    }
+    if ((fds[0].revents & (POLLHUP | POLLERR)) != 0) return;
     nfds_t i = 1;
+    if (watch_threads && (fds[i++].revents & POLLIN) != 0) injector_->forget_exited();
     if (watch_child && (fds[i++].revents & POLLIN) != 0) {
       siginfo_t info{};
       if (waitid(P_PIDFD, static_cast<id_t>(child_.pidfd()), &info, WEXITED | WNOHANG) == 0 && info.si_pid != 0)
@@ -309,10 +335,10 @@ void Server::serve(int threads) {
   // Kernels before 6.6 lack SYNC_WAKE_UP: plain wake-ups then, nothing else changes.
   (void)notify_.set_sync_wake_up();
 
-  std::vector<std::thread> extra;
-  for (int i = 1; i < threads; ++i) extra.emplace_back([this] { receive_loop(false); });
-  receive_loop(true);
-  for (std::thread& t : extra) t.join();
+  std::vector<std::thread> receivers;
+  for (int i = 0; i < threads; ++i) receivers.emplace_back([this, threads] { receive_loop(threads > 1); });
+  monitor();
+  for (std::thread& t : receivers) t.join();
 
   cancel_async();
   if (options_.subreaper) reap_orphans();

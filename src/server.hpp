@@ -33,7 +33,7 @@ class Server {
   Server(const FilterInputs& rules, const Policy& policy, const HandlerTable& handlers, const RunOptions& options,
          Launched& child, NotifyFd listener)
       : options_(options), policy_(policy), handlers_(handlers), child_(child), notify_(std::move(listener)),
-        redirector_(rules.redirects), io_uring_off_(io_uring_blocked(rules)),
+        redirector_(rules.redirects), redirects_empty_(rules.redirects.empty()), io_uring_off_(io_uring_blocked(rules)),
         inject_hits_(policy.injects.size()), redirect_hits_(policy.redirects.size()),
         handler_hits_(policy.handlers.size()) {
     if (!rules.injects.empty()) {
@@ -58,8 +58,9 @@ class Server {
   }
 
  private:
-  void receive_loop(bool primary);
-  bool receive(std::vector<std::byte>& buffer);
+  void receive_loop(bool shared);
+  bool receive(std::vector<std::byte>& buffer, bool shared);
+  void monitor();
   void handle(const seccomp_notif& n);
   // Answers the call; returns what the program got when we answered (value, fd or -errno).
   std::optional<int64_t> respond(const Syscall& call, Reply reply);
@@ -92,6 +93,7 @@ class Server {
   NotifyFd notify_;
   Redirector redirector_;
   std::optional<Injector> injector_;
+  const bool redirects_empty_;
   const bool io_uring_off_;
   const InjectRule* first_rule_ = nullptr;
   std::vector<std::atomic<uint64_t>> inject_hits_;

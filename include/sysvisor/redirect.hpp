@@ -50,6 +50,10 @@ class RedirectTable {
   };
   std::optional<Match> match(std::string_view path) const;
 
+  // False when no rule can match any absolute form of the relative path `relative`: there are
+  // only exact rules and none ends with its last component. Lets callers skip finding the base.
+  bool could_match_relative(std::string_view relative) const;
+
   // The rules in force (one per FROM), in no particular order.
   std::vector<Redirect> rules() const;
 
@@ -65,6 +69,7 @@ class RedirectTable {
   std::unordered_map<std::string, Target, Hash, std::equal_to<>> exact_;
   std::unordered_map<std::string, Target, Hash, std::equal_to<>> prefix_;
   size_t added_ = 0;
+  std::unordered_map<std::string, size_t, Hash, std::equal_to<>> exact_names_;  // last components
 };
 
 }  // namespace sysvisor

@@ -116,3 +116,18 @@ TEST_CASE("lookup cost does not depend on the number of rules") {
   CHECK_FALSE(t.lookup("/r/4243/sub"));
   CHECK_FALSE(t.lookup("/r/10000"));
 }
+
+TEST_CASE("could_match_relative lets relative paths skip the base look-up only when safe") {
+  auto t = table_of({{"/etc/app.conf", "/x", false}, {"/var/lib/data.db", "/y", false}});
+  CHECK(t.could_match_relative("app.conf"));
+  CHECK(t.could_match_relative("etc/app.conf"));
+  CHECK(t.could_match_relative("../etc/app.conf/"));
+  CHECK(t.could_match_relative("data.db"));
+  CHECK_FALSE(t.could_match_relative("app.conf2"));
+  CHECK_FALSE(t.could_match_relative("etc/passwd"));
+  CHECK_FALSE(t.could_match_relative("lib"));
+  CHECK(t.could_match_relative("etc/app.conf/.."));  // ends in "..": could be anything
+  CHECK(t.could_match_relative("."));
+  t.add({"/opt", "/z", true});
+  CHECK(t.could_match_relative("anything"));
+}
