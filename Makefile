@@ -17,8 +17,8 @@ DEB_PACKAGES := cmake make g++ gcc pkg-config libseccomp-dev libfmt-dev libcli11
 
 all: build
 
-deps:
-	@missing=""; for p in $(DEB_PACKAGES); do \
+# $(call apt_install,PACKAGES): apt-get install whichever of PACKAGES are not installed yet.
+apt_install = missing=""; for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -n "$$missing" ]; then \
@@ -26,6 +26,9 @@ deps:
 	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+
+deps:
+	@$(call apt_install,$(DEB_PACKAGES))
 
 configure: deps
 	cmake -S . -B $(BUILD_DIR) -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) $(if $(CI),-DSYSVISOR_WERROR=ON) $(CMAKE_ARGS)
@@ -92,7 +95,7 @@ test-asan: deps
 	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E '^install_examples$$'
 
 # Benchmark (issue 6): installs strace and proot if missing, builds (bench/ programs included), runs
-# bench/run_bench.py and prints the table (~6 minutes on 2 cores). BENCH_QUICK=1: a one-minute run.
+# bench/run_bench.py and prints the table (~5 minutes on 2 cores). BENCH_QUICK=1: a one-minute run.
 BENCH_PACKAGES := strace proot
 BENCH_QUICK    ?=
 BENCH_ARGS     ?=
@@ -100,14 +103,7 @@ BENCH_ARGS     ?=
 .PHONY: bench bench-deps
 
 bench-deps:
-	@missing=""; for p in $(BENCH_PACKAGES); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  echo "installing:$$missing"; \
-	  if [ "$$(id -u)" = 0 ]; then SUDO=; else SUDO=sudo; fi; \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
-	fi
+	@$(call apt_install,$(BENCH_PACKAGES))
 
 bench: bench-deps build
 	python3 bench/run_bench.py --build $(BUILD_DIR) $(if $(filter-out 0,$(BENCH_QUICK)),--quick) $(BENCH_ARGS)
