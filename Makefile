@@ -90,9 +90,9 @@ fuzz-merge: deps
 test-asan: deps
 	cmake -S . -B $(ASAN_DIR) -DCMAKE_BUILD_TYPE=Debug -DSYSVISOR_SANITIZE=$(SANITIZE) -DSYSVISOR_WERROR=$(if $(CI),ON,OFF)
 	cmake --build $(ASAN_DIR) -j $(JOBS)
-	@echo "test-asan: $(SANITIZE); install_examples left out (plain g++ cannot link an instrumented library)"
+	@echo "test-asan: $(SANITIZE); install_examples left out (plain g++ cannot link an instrumented library); the vm tests too (LeakSanitizer stops threads with ptrace, which the guest's Yama ptrace_scope 2 and 3 cases refuse)"
 	cd $(ASAN_DIR) && ASAN_OPTIONS=detect_leaks=1:check_initialization_order=1:strict_init_order=1 \
-	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E '^install_examples$$'
+	  UBSAN_OPTIONS=print_stacktrace=1 ctest --output-on-failure -j $(JOBS) -E '^install_examples$$' -LE vm
 
 # Benchmark (issue 6): installs strace and proot if missing, builds (bench/ programs included), runs
 # bench/run_bench.py and prints the table (~5 minutes on 2 cores). BENCH_QUICK=1: a one-minute run.

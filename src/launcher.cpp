@@ -176,7 +176,7 @@ Result<Launched> launch(const LaunchSpec& spec) {
         unmap();
         return make_error(err, fmt::format("pidfd_getfd: cannot take the listener from the child: {}{}",
                                            std::strerror(err),
-                                           err == EPERM ? " (ptrace access denied: Yama ptrace_scope 3?)" : ""));
+                                           err == EPERM ? " (ptrace access denied: Yama ptrace_scope 2 or 3?)" : ""));
       }
       if (spec.check_listener || spec.before_go) {
         Result<void> ok = spec.check_listener ? spec.check_listener(listener.get()) : Result<void>{};
