@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The benchmark of issue 6: sysvisor against native, a raw user-notification loop, strace and proot.
 
-    python3 bench/run_bench.py --build build            # full run (~6 minutes on 2 cores)
+    python3 bench/run_bench.py --build build            # full run (~5 minutes on 2 cores)
     python3 bench/run_bench.py --build build --quick    # ~1 minute: fewer reps, smaller counts
     python3 bench/run_bench.py --build build --smoke    # each configuration once, tiny counts (ctest)
 
@@ -565,6 +565,9 @@ def main():
     # --- targets ------------------------------------------------------------------------------------
     if not a.smoke:
         print("\n## targets (medians of this run; the verdict is on the median)")
+        if a.quick:
+            print("# quick run: smaller counts and smaller trees for the whole commands (start-up weighs more):"
+                  " a glance, not the issue's measurement")
 
         def get(name, mode, threads=1):
             return by_key.get((name, mode, threads))
