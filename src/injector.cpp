@@ -81,8 +81,7 @@ bool TracedPaths::matches(std::string_view path) const {
   return false;
 }
 
-bool Injector::matches_traced_paths(const Syscall& call) const {
-  const RuleKey key = rule_key(call);
+bool Injector::matches_traced_paths(const Syscall& call, RuleKey key) const {
   const PathArgs shape = path_args(key.personality, key.nr);
   auto path_at = [&](uint64_t addr) {
     std::string s;
@@ -219,9 +218,8 @@ void Injector::take_over_exec(pid_t tid) {
   }
 }
 
-bool Injector::fires(const Syscall& call, const InjectRule& rule) {
-  if (!traced_.empty() && !matches_traced_paths(call)) return false;
-  const RuleKey key = rule_key(call);
+bool Injector::fires(const Syscall& call, RuleKey key, const InjectRule& rule) {
+  if (!traced_.empty() && !matches_traced_paths(call, key)) return false;
   std::lock_guard lock(mutex_);
   if (!pending_execs_.empty()) take_over_exec(call.tid);
   check_thread(call.tid);

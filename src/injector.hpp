@@ -51,17 +51,16 @@ class Injector {
   void forget_exited();
 
   // The rule that covers the call, or nullptr.
-  const InjectRule* rule_for(const Syscall& call) const {
-    const RuleKey key = rule_key(call);
-    return table_.rule_for(key.personality, key.nr);
-  }
+  const InjectRule* rule_for(RuleKey key) const { return table_.rule_for(key.personality, key.nr); }
 
   // Whether `rule` fires on this call: -P matching (reads the caller's memory and /proc), then
   // counting. A call that does not match -P is not counted, as under strace.
-  bool fires(const Syscall& call, const InjectRule& rule);
+  // `key` is rule_key(call), computed once per call by the caller (it reads memory for i386
+  // socketcall).
+  bool fires(const Syscall& call, RuleKey key, const InjectRule& rule);
 
   // strace's path-tracing test for one call.
-  bool matches_traced_paths(const Syscall& call) const;
+  bool matches_traced_paths(const Syscall& call, RuleKey key) const;
 
   // An execve/execveat is about to run (every one is notified while inject rules exist). When a
   // thread other than the leader execs, it takes over the leader's thread id; strace then keeps

@@ -9,32 +9,31 @@
 namespace sysvisor {
 namespace {
 constexpr uint64_t kPage = 4096;
-}
 
-int read_memory(pid_t tid, uint64_t addr, std::span<std::byte> out) noexcept {
+// One direction of transfer; process_vm_readv and process_vm_writev have the same shape and may
+// transfer less than asked (a range crossing into an unmapped page).
+template <class Byte, class Transfer>
+int transfer_all(pid_t tid, uint64_t addr, std::span<Byte> local_bytes, Transfer transfer) noexcept {
   size_t done = 0;
-  while (done < out.size()) {
-    iovec local{out.data() + done, out.size() - done};
-    iovec remote{reinterpret_cast<void*>(addr + done), out.size() - done};
-    const ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
+  while (done < local_bytes.size()) {
+    iovec local{const_cast<std::byte*>(local_bytes.data()) + done, local_bytes.size() - done};
+    iovec remote{reinterpret_cast<void*>(addr + done), local_bytes.size() - done};
+    const ssize_t n = transfer(tid, &local, 1, &remote, 1, 0);
     if (n < 0) return errno;
     if (n == 0) return EFAULT;
     done += static_cast<size_t>(n);
   }
   return 0;
+}
+
+}  // namespace
+
+int read_memory(pid_t tid, uint64_t addr, std::span<std::byte> out) noexcept {
+  return transfer_all(tid, addr, out, process_vm_readv);
 }
 
 int write_memory(pid_t tid, uint64_t addr, std::span<const std::byte> data) noexcept {
-  size_t done = 0;
-  while (done < data.size()) {
-    iovec local{const_cast<std::byte*>(data.data()) + done, data.size() - done};
-    iovec remote{reinterpret_cast<void*>(addr + done), data.size() - done};
-    const ssize_t n = process_vm_writev(tid, &local, 1, &remote, 1, 0);
-    if (n < 0) return errno;
-    if (n == 0) return EFAULT;
-    done += static_cast<size_t>(n);
-  }
-  return 0;
+  return transfer_all(tid, addr, data, process_vm_writev);
 }
 
 int read_c_string(pid_t tid, uint64_t addr, size_t max, std::string& out) {

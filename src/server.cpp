@@ -120,8 +120,9 @@ void Server::handle(const seccomp_notif& n) {
   }
   if (injector_ && (call.sysno == Sysno::kExecve || call.sysno == Sysno::kExecveat)) injector_->on_exec(call);
   // A user handler decides first, then an inject rule; a call neither answers is then redirected.
+  // strace's key for the call, once (for an i386 socketcall it reads the caller's memory).
+  const RuleKey key = (!handlers_.empty() || injector_) ? rule_key(call) : RuleKey{};
   if (!handlers_.empty()) {
-    const RuleKey key = rule_key(call);
     if (const int h = handlers_.index(key); h >= 0) {
       Call view{call.id, call.tid, call.arch, call.nr, handlers_.name(key), call.args, notify_.get()};
       Reply reply = Reply::cont();
@@ -140,7 +141,7 @@ void Server::handle(const seccomp_notif& n) {
     }
   }
   if (injector_) {
-    if (const InjectRule* rule = injector_->rule_for(call); rule != nullptr && injector_->fires(call, *rule)) {
+    if (const InjectRule* rule = injector_->rule_for(key); rule != nullptr && injector_->fires(call, key, *rule)) {
       if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
       inject_hits_[static_cast<size_t>(rule - first_rule_)].fetch_add(1, std::memory_order_relaxed);
       if (rule->delay_enter || rule->delay_exit) return run_async([this, call, rule] { inject(call, *rule); });
