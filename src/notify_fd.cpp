@@ -1,10 +1,15 @@
 #include "notify_fd.hpp"
 
+#include <poll.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <charconv>
+#include <cstdlib>
+#include <cstring>
 
 // Kernel headers of Debian 12 (6.1) predate these; the values are the kernel's ABI.
 #ifndef SECCOMP_IOCTL_NOTIF_SET_FLAGS
@@ -74,6 +79,33 @@ int NotifyFd::addfd_send(uint64_t id, int srcfd, uint32_t newfd_flags) const noe
     if (rc >= 0) return rc;
     if (errno != EINTR) return -errno;
   }
+}
+
+bool kernel_release_at_least(std::string_view release, int major, int minor) noexcept {
+  int parts[2] = {0, 0};
+  const char* p = release.data();
+  const char* end = release.data() + release.size();
+  for (int& part : parts) {
+    const auto [next, ec] = std::from_chars(p, end, part);
+    if (ec != std::errc{}) return false;
+    p = next;
+    if (&part == &parts[0]) {
+      if (p == end || *p != '.') return false;
+      ++p;
+    }
+  }
+  return parts[0] > major || (parts[0] == major && parts[1] >= minor);
+}
+
+bool NotifyFd::blocked_recv_ends() noexcept {
+  if (const char* how = std::getenv("SYSVISOR_RECV"); how != nullptr && std::strcmp(how, "poll") == 0) return false;
+  utsname u{};
+  return uname(&u) == 0 && kernel_release_at_least(u.release, 6, 11);
+}
+
+bool NotifyFd::filter_gone() const noexcept {
+  pollfd p{fd_.get(), POLLIN, 0};
+  return poll(&p, 1, 0) == 1 && (p.revents & (POLLHUP | POLLERR)) != 0;
 }
 
 bool NotifyFd::supports_addfd_send() const noexcept {

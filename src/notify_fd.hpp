@@ -11,6 +11,7 @@
 #include <linux/seccomp.h>
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "sysvisor/unique_fd.hpp"
@@ -31,6 +32,13 @@ class NotifyFd {
 
   // Blocks until a notification arrives (RECV ignores O_NONBLOCK: poll first). `out` must be zeroed.
   int recv(seccomp_notif& out) const noexcept;
+  // Whether a RECV blocked in the kernel returns (ENOENT) once no task uses the filter, so that
+  // receivers may wait in RECV itself: Linux 6.11 and later wake them with the filter's EPOLLHUP.
+  // Before, a blocked RECV sleeps on after the last task exits and only poll sees POLLHUP.
+  // SYSVISOR_RECV=poll in the environment chooses the older kernels' way on any kernel.
+  static bool blocked_recv_ends() noexcept;
+  // True when the pending POLLHUP says no task uses the filter any more (never blocks).
+  bool filter_gone() const noexcept;
   int send(const seccomp_notif_resp& resp) const noexcept;
   // Answers: let the call run in the kernel as if never intercepted.
   int send_continue(uint64_t id) const noexcept;
@@ -50,5 +58,8 @@ class NotifyFd {
  private:
   UniqueFd fd_;
 };
+
+// "6.18.44-fc-v657" -> true for (6, 11). Pure, for the unit tests.
+bool kernel_release_at_least(std::string_view release, int major, int minor) noexcept;
 
 }  // namespace sysvisor

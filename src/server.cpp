@@ -260,10 +260,10 @@ void Server::cancel_async() {
   async_.clear();
 }
 
-// Takes one notification. With several receivers they serialise here and look again (poll with
-// no timeout) under the lock: RECV blocks when nothing is pending, and two receivers woken by the
-// same readiness must not both block in it (before 6.11 a blocked RECV does not return when the
-// last task exits). A single receiver, woken by POLLIN, receives at once.
+// Takes one notification. Older kernels: with several receivers they serialise here and look
+// again (poll with no timeout) under the lock, since RECV blocks when nothing is pending and two
+// receivers woken by the same readiness must not both block in it (a blocked RECV does not return
+// when the last task exits). A single receiver, woken by POLLIN, receives at once.
 bool Server::receive(std::vector<std::byte>& buffer, bool shared) {
   std::unique_lock lock(recv_mutex_, std::defer_lock);
   if (shared) {
@@ -278,10 +278,28 @@ bool Server::receive(std::vector<std::byte>& buffer, bool shared) {
   return false;
 }
 
-// One receiver: the hot loop polls the listener alone.
 void Server::receive_loop(bool shared) {
   const NotifyFd::Sizes sizes = NotifyFd::kernel_sizes();
   std::vector<std::byte> buffer(std::max(sizes.notif, sizeof(seccomp_notif)));
+  auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
+  if (blocking_recv_) {
+    // Every receiver waits in RECV itself: the kernel hands each notification to one of them, and
+    // ends their wait with ENOENT once no task uses the filter. ENOENT with the filter alive is a
+    // caller that died or was interrupted before we took its call.
+    while (true) {
+      std::memset(buffer.data(), 0, buffer.size());
+      const int rc = notify_.recv(*notif);
+      if (rc == 0) {
+        handle(*notif);
+      } else if (rc != ENOENT) {
+        warn(fmt::format("SECCOMP_IOCTL_NOTIF_RECV: {}", std::strerror(rc)));
+        return;
+      } else if (notify_.filter_gone()) {
+        return;
+      }
+    }
+  }
+  // Older kernels: wait in poll, which sees POLLHUP.
   while (true) {
     pollfd p{notify_.get(), POLLIN, 0};
     if (poll(&p, 1, -1) < 0) {
@@ -290,7 +308,7 @@ void Server::receive_loop(bool shared) {
       return;
     }
     if ((p.revents & POLLIN) != 0) {
-      if (receive(buffer, shared)) handle(*reinterpret_cast<const seccomp_notif*>(buffer.data()));
+      if (receive(buffer, shared)) handle(*notif);
     } else if ((p.revents & (POLLHUP | POLLERR)) != 0) {
       return;  // no task uses the filter any more
     }

@@ -95,6 +95,7 @@ class Server {
   std::optional<Injector> injector_;
   const bool redirects_empty_;
   const bool io_uring_off_;
+  const bool blocking_recv_ = NotifyFd::blocked_recv_ends();
   const InjectRule* first_rule_ = nullptr;
   std::vector<std::atomic<uint64_t>> inject_hits_;
   std::vector<std::atomic<uint64_t>> redirect_hits_;

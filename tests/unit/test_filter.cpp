@@ -13,6 +13,7 @@
 
 #include "bpf_emulator.hpp"
 #include "filter.hpp"
+#include "notify_fd.hpp"
 
 using namespace sysvisor;
 using sysvisor::testing::run_bpf;
@@ -100,4 +101,17 @@ TEST_CASE("a large rule set stays correct (binary-tree layout)") {
     CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, r.nr)) == want);
   }
   CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, 400)) == SECCOMP_RET_ALLOW);
+}
+
+TEST_CASE("kernel release comparison (blocked RECV ends with the filter from 6.11)") {
+  CHECK(kernel_release_at_least("6.18.44-fc-v657", 6, 11));
+  CHECK(kernel_release_at_least("6.11.0", 6, 11));
+  CHECK(kernel_release_at_least("7.0", 6, 11));
+  CHECK(kernel_release_at_least("6.12.57+deb13-amd64", 6, 11));
+  CHECK_FALSE(kernel_release_at_least("6.10.14", 6, 11));
+  CHECK_FALSE(kernel_release_at_least("6.1.0-28-amd64", 6, 11));
+  CHECK_FALSE(kernel_release_at_least("5.19", 6, 11));
+  CHECK_FALSE(kernel_release_at_least("", 6, 11));
+  CHECK_FALSE(kernel_release_at_least("6", 6, 11));
+  CHECK_FALSE(kernel_release_at_least("six.eleven", 6, 11));
 }
