@@ -26,6 +26,18 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 
+
+def _recv_wait():
+    """How sysvisor's receivers wait on this kernel (src/notify_fd.cpp, NotifyFd::blocked_recv_ends)."""
+    if os.environ.get("SYSVISOR_RECV") == "poll":
+        return "poll+RECV"
+    m = re.match(r"(\d+)\.(\d+)", platform.release())
+    return "RECV" if m and (int(m.group(1)), int(m.group(2))) >= (6, 11) else "poll+RECV"
+
+
+RECV_WAIT = _recv_wait()
+OTHER_WAIT = "poll+RECV" if RECV_WAIT == "RECV" else "blocking RECV"
+
 # The calls sysvisor notifies while a redirect rule is active (x86_64 names); strace traces the
 # same set in the whole-command runs so that both stop on the same calls.
 REDIRECT_SET = ("open,openat,openat2,creat,stat,lstat,newfstatat,statx,access,faccessat,faccessat2,"
@@ -188,8 +200,12 @@ def build_configs(a, tools, files, scale):
         cfgs.append(c)
         return c
 
-    def raw_cmd(mode, sync, receivers, extra=()):
-        return ([raw, "-m", mode, "-t", str(receivers), "-k"] + (["-s"] if sync else []) + list(extra) +
+    # The raw loop waits as sysvisor's receivers do on this kernel (RECV_WAIT): in RECV itself, or
+    # in poll and then RECV; `other` is the other way, shown for comparison.
+    def raw_cmd(mode, sync, receivers, extra=(), other=False):
+        blocking = (RECV_WAIT == "RECV") != other
+        return ([raw, "-m", mode, "-t", str(receivers), "-k"] + (["-s"] if sync else []) +
+                (["-b"] if blocking else []) + list(extra) +
                 (["-f", frm, "-T", to] if mode == "redirect" else []) + ["--"])
 
     def sv_cmd(rules, receivers):
@@ -209,15 +225,11 @@ def build_configs(a, tools, files, scale):
             native_ref="native", wake="sync", receivers=recv)
     add("raw continue plain r1", s, "raw", raw_cmd("continue", False, 1), "getppid", T, n["getppid"],
         native_ref="native", wake="plain", receivers=1)
-    add("raw continue sync r1 blocking-RECV", s, "raw", raw_cmd("continue", True, 1, ["-b"]), "getppid", T,
+    add(f"raw continue sync r1 ({OTHER_WAIT})", s, "raw", raw_cmd("continue", True, 1, other=True), "getppid", T,
         n["getppid"], native_ref="native", wake="sync", receivers=1)
     for recv in (1, 2):
         add(f"sysvisor idle inject r{recv}", s, "sysvisor", sv_cmd(idle_getppid, recv), "getppid", T, n["getppid"],
             native_ref="native", raw_ref=(f"raw continue sync r{recv}", "getppid", T), wake="sync", receivers=recv)
-    # the floor plus the syscalls sysvisor adds per notification (see raw_loop -x): explains the gap
-    add("raw continue sync r1 +recheck+sigfd+pidfd", s, "raw",
-        raw_cmd("continue", True, 1, ["-x", "recheck", "-x", "sigfd", "-x", "pidfd"]), "getppid", T, n["getppid"],
-        native_ref="native", raw_ref=("raw continue sync r1", "getppid", T), wake="sync", receivers=1)
     add("strace idle inject", s, "strace", strace + ["-e", "trace=getppid"] + idle_getppid + ["--"], "getppid", T,
         n["strace"], native_ref="native", tool="strace")
     add("sysvisor fault (in filter)", s, "sysvisor", sv_cmd(["-e", "inject=getppid:error=EPERM"], 1), "getppid", T,
@@ -243,9 +255,6 @@ def build_configs(a, tools, files, scale):
             add(f"sysvisor -r nomatch r{recv}", s, "sysvisor", sv_cmd(["-r", nomatch], recv), mode, T, n["inspect"],
                 native_ref="native", raw_ref=(f"raw inspect sync r{recv}", mode, T), wake="sync", path=path,
                 receivers=recv)
-        add("raw inspect sync r1 +recheck+sigfd", s, "raw", raw_cmd("inspect", True, 1, ["-x", "recheck", "-x", "sigfd"]),
-            mode, T, n["inspect"], native_ref="native", raw_ref=("raw inspect sync r1", mode, T), wake="sync",
-            path=path, receivers=1)
         add("sysvisor idle inject r1", s, "sysvisor", sv_cmd(idle_openat, 1), mode, T, n["inspect"],
             native_ref="native", raw_ref=("raw continue sync r1", mode, T), wake="sync", path=path, receivers=1)
         add("strace idle inject", s, "strace", strace + ["-e", "trace=openat"] + idle_openat + ["--"], mode, T,
@@ -260,9 +269,6 @@ def build_configs(a, tools, files, scale):
         add(f"sysvisor -r match r{recv}", s, "sysvisor", sv_cmd(["-r", match], recv), mode, T, n["redirect"],
             native_ref="native", raw_ref=(f"raw redirect sync r{recv}", mode, T), wake="sync", path=frm,
             receivers=recv)
-    add("raw redirect sync r1 +recheck+sigfd+stat2", s, "raw",
-        raw_cmd("redirect", True, 1, ["-x", "recheck", "-x", "sigfd", "-x", "stat2"]), mode, T, n["redirect"],
-        native_ref="native", raw_ref=("raw redirect sync r1", mode, T), wake="sync", path=frm, receivers=1)
     add("proot -b match", s, "proot", ["proot", "-b", f"{to}:{frm}"], mode, T, n["proot"],
         native_ref="native", path=frm, tool="proot")
     add("proot -b nomatch", s, "proot", ["proot", "-b", f"{to}:/nonexistent-sysvisor-bench/nomatch"],
@@ -324,10 +330,10 @@ def whole_configs(a, tools, dirs):
                     "results": []})
         # the floor with the same notified set: what any user-notification supervisor pays here
         out.append({"cmd": label, "name": "raw loop inspect (same notified set)",
-                    "argv": [tools["raw_loop"], "-m", "inspect", "-s", "-k", "-n", "redirect-set", "--"] + sh,
+                    "argv": [tools["raw_loop"], "-m", "inspect", "-s", "-k", *(["-b"] if RECV_WAIT == "RECV" else []), "-n", "redirect-set", "--"] + sh,
                     "results": []})
         out.append({"cmd": label, "name": "raw loop inspect +dirfd readlink",
-                    "argv": [tools["raw_loop"], "-m", "inspect", "-s", "-k", "-n", "redirect-set", "-x", "dirfd",
+                    "argv": [tools["raw_loop"], "-m", "inspect", "-s", "-k", *(["-b"] if RECV_WAIT == "RECV" else []), "-n", "redirect-set", "-x", "dirfd",
                              "--"] + sh, "results": []})
         out.append({"cmd": label, "name": "strace --seccomp-bpf", "tool": "strace",
                     "argv": ["strace", "-f", "--seccomp-bpf", "-qq", "-o", "/dev/null", "-e", f"trace={REDIRECT_SET}",
@@ -469,6 +475,8 @@ def main():
     print(f"# build {build}  reps {reps}  {'smoke' if a.smoke else 'quick' if a.quick else 'full'}  "
           f"{len(cfgs)} micro-loop configurations, {len(wholes)} whole-command configurations")
     print(f"# load average at start: {info['loadavg_start']}")
+    print(f"# receivers wait in {RECV_WAIT} on this kernel (sysvisor and every raw loop row alike; "
+          f"'({OTHER_WAIT})' rows wait the other way)")
     for c in skipped:
         print(f"# skipped (no {c.tool} installed): {c.name} / {c.mode}")
     for w in skipped_whole:
