@@ -259,6 +259,11 @@ def build_configs(a, tools, files, scale):
             native_ref="native", raw_ref=("raw continue sync r1", mode, T), wake="sync", path=path, receivers=1)
         add("strace idle inject", s, "strace", strace + ["-e", "trace=openat"] + idle_openat + ["--"], mode, T,
             n["strace"], native_ref="native", path=path, tool="strace")
+    # A call with a body of its own, faulted in the filter, against the same call natively (both
+    # fail with ENOENT); openat2, which the loader never calls, so that every call can be faulted.
+    add("native", s, "native", [], "openat2missing", T, n["native_open"], path=missing)
+    add("sysvisor fault openat2 (in filter)", s, "sysvisor", sv_cmd(["-e", "inject=openat2:error=ENOENT"], 1),
+        "openat2missing", T, n["native_open"], native_ref="native", path=missing)
     mode = "openclose"
     for recv in (1, 2):
         add(f"raw redirect sync r{recv}", s, "raw", raw_cmd("redirect", True, recv), mode, T, n["redirect"],
@@ -616,6 +621,10 @@ def main():
         c = get("sysvisor fault (in filter)", "getppid")
         r = ratio_native(c, median) if c else None
         line("unconditional fault: faulted getppid vs native getppid", fmt_ratio(r) + " x", "<= 1.00 x",
+             None if r is None else r <= 1.0)
+        c = get("sysvisor fault openat2 (in filter)", "openat2missing")
+        r = ratio_native(c, median) if c else None
+        line("unconditional fault: faulted openat2 vs native openat2 (ENOENT)", fmt_ratio(r) + " x", "<= 1.00 x",
              None if r is None else r <= 1.0)
         for c in cfgs:
             if c.name.startswith("filter:"):

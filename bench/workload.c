@@ -5,6 +5,8 @@
  * MODE: getppid      getppid() CALLS times
  *       openclose    open(PATH, O_RDONLY) + close() of an existing file (PATH)
  *       openmissing  open(PATH, O_RDONLY) of a file that does not exist (PATH)
+ *       openat2missing  the same with the openat2 system call, which neither the loader nor libc
+ *                    uses (so a rule can fault every openat2 and the program still starts)
  * CALLS are split evenly across THREADS (1 by default) threads, which start together after a short
  * warm-up. Prints one line:
  *   ns_per_call=<wall time / CALLS> calls=<CALLS> threads=<THREADS> errors=<unexpected results>
@@ -17,6 +19,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -24,9 +27,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
-enum mode { MODE_GETPPID, MODE_OPENCLOSE, MODE_OPENMISSING };
+enum mode { MODE_GETPPID, MODE_OPENCLOSE, MODE_OPENMISSING, MODE_OPENAT2MISSING };
 
 static enum mode g_mode;
 static const char* g_path = "/etc/hostname";
@@ -57,6 +61,15 @@ static inline int one_call(void) {
       const int fd = open(g_path, O_RDONLY);
       if (fd >= 0) {
         close(fd);
+        return 1;
+      }
+      return errno != ENOENT;
+    }
+    case MODE_OPENAT2MISSING: {
+      struct open_how how = {.flags = O_RDONLY};
+      const long fd = syscall(SYS_openat2, AT_FDCWD, g_path, &how, sizeof how);
+      if (fd >= 0) {
+        close((int)fd);
         return 1;
       }
       return errno != ENOENT;
@@ -98,13 +111,13 @@ static void* run(void* arg) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    fprintf(stderr, "usage: workload getppid|openclose|openmissing CALLS [THREADS [PATH]]\n");
+    fprintf(stderr, "usage: workload getppid|openclose|openmissing|openat2missing CALLS [THREADS [PATH]]\n");
     return 2;
   }
   if (strcmp(argv[1], "getppid") == 0) g_mode = MODE_GETPPID;
   else if (strcmp(argv[1], "openclose") == 0) g_mode = MODE_OPENCLOSE;
-  else if (strcmp(argv[1], "openmissing") == 0) {
-    g_mode = MODE_OPENMISSING;
+  else if (strcmp(argv[1], "openmissing") == 0 || strcmp(argv[1], "openat2missing") == 0) {
+    g_mode = argv[1][6] == '2' ? MODE_OPENAT2MISSING : MODE_OPENMISSING; /* "openat2..." */
     g_path = "/nonexistent-sysvisor-bench/missing";
   } else {
     fprintf(stderr, "workload: unknown mode '%s'\n", argv[1]);
