@@ -125,8 +125,8 @@ def fmt_ns(v):
     return f"{v:.0f}" if v >= 100 else f"{v:.1f}"
 
 
-def fmt_ratio(v):
-    return "-" if v is None else f"{v:.2f}"
+def fmt_ratio(v, digits=2):
+    return "-" if v is None else f"{v:.{digits}f}"
 
 
 def median(xs):
@@ -620,7 +620,7 @@ def main():
                      None if r is None else r >= need)
         c = get("sysvisor fault (in filter)", "getppid")
         r = ratio_native(c, median) if c else None
-        line("unconditional fault: faulted getppid vs native getppid", fmt_ratio(r) + " x", "<= 1.00 x",
+        line("unconditional fault: faulted getppid vs native getppid", fmt_ratio(r, 3) + " x", "<= 1.00 x",
              None if r is None else r <= 1.0)
         c = get("sysvisor fault openat2 (in filter)", "openat2missing")
         r = ratio_native(c, median) if c else None
