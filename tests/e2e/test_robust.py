@@ -56,6 +56,17 @@ class Robust(TempDirTest):
             self.assertRun(sv("--threads", threads, "-r", f"{self.fake}={self.conf}", helper("threaded_open"), "64",
                               "100", self.fake, "redirected"), stdout="64 threads x 100 opens: ok\n")
 
+    def test_every_receiver_ends_with_the_last_task(self):
+        # 64 receivers wait, most of them idle, in RECV itself (Linux 6.11+) or in poll: all of them
+        # must end once the program and an orphan it left behind have exited.
+        for threads in ("1", "8", "64"):
+            self.assertRun(sv("--threads", threads, "-r", f"{self.fake}={self.conf}", "sh", "-c",
+                              f"(sleep 0.2; cat {self.fake} > {self.path('orphan')}) & cat {self.fake}", timeout=20),
+                           stdout="redirected\n")
+            with open(self.path("orphan")) as f:
+                self.assertEqual(f.read(), "redirected\n")
+            os.unlink(self.path("orphan"))
+
     def test_go_program_under_constant_preemption(self):
         # Go preempts goroutines with SIGURG, interrupting syscalls all the time.
         import shutil
