@@ -37,14 +37,14 @@ std::string syscall_name(const Syscall& call) {
 }
 
 // The six arguments in hex; the path argument, when one was read, as a C string literal.
-std::vector<std::string> describe_args(const Syscall& call, const std::string* path) {
+std::vector<std::string> describe_args(const Syscall& call, std::optional<std::string_view> path) {
   std::vector<std::string> out;
   for (size_t i = 0; i < 6; ++i) out.push_back(fmt::format("{:#x}", call.args[i]));
-  if (path != nullptr && redirect_path_arg(call.sysno) == 1) {
+  if (path && redirect_path_arg(call.sysno) == 1) {
     const int dirfd = call.int_arg(0);
     out[0] = dirfd == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", dirfd);
   }
-  if (path != nullptr) {
+  if (path) {
     const size_t index = redirect_path_arg(call.sysno);
     std::string quoted = "\"";
     for (char c : *path) {

@@ -1,37 +1,40 @@
 #include "sysvisor/path.hpp"
 
 #include <cassert>
-#include <vector>
 
 namespace sysvisor {
 
-std::string normalise_path(std::string_view path) {
+void normalise_path(std::string_view path, std::string& out) {
   assert(!path.empty() && path.front() == '/');
-  std::vector<std::string_view> parts;
+  out.clear();
   size_t i = 0;
   while (i < path.size()) {
     while (i < path.size() && path[i] == '/') ++i;
     size_t j = i;
     while (j < path.size() && path[j] != '/') ++j;
-    std::string_view part = path.substr(i, j - i);
+    const std::string_view part = path.substr(i, j - i);
     i = j;
     if (part.empty() || part == ".") continue;
     if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
+      if (!out.empty()) out.resize(out.rfind('/'));  // drop "/last"; the root stays the root
       continue;
     }
-    parts.push_back(part);
-  }
-  std::string out;
-  out.reserve(path.size());
-  for (std::string_view part : parts) {
     out += '/';
     out += part;
   }
-  if (out.empty()) return "/";
+  if (out.empty()) {
+    out.push_back('/');  // (out is empty here)
+    return;
+  }
   // "a/." and "a/.." name a directory just as "a/" does: keep the directory-only meaning.
   const bool trailing = path.back() == '/' || path.ends_with("/.") || path.ends_with("/..");
   if (trailing) out += '/';
+}
+
+std::string normalise_path(std::string_view path) {
+  std::string out;
+  out.reserve(path.size());
+  normalise_path(path, out);
   return out;
 }
 

@@ -238,30 +238,35 @@ Reply act_xattr(const Syscall& c, const std::string& target) {
 
 size_t redirect_path_arg(Sysno s) { return static_cast<size_t>(path_args(s).path); }
 
-Redirector::Lookup Redirector::match(const Syscall& call) const {
+Redirector::Lookup Redirector::match(const Syscall& call, PathScratch& scratch) const {
   Lookup out;
   if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kLlistxattr) return out;
   const PathArgs where = path_args(call.sysno);
-  std::string& path = out.path;
+  std::string& path = scratch.path;
   if (int e = read_c_string(call.tid, call.ptr_arg(static_cast<size_t>(where.path)), PATH_MAX, path); e != 0) {
     // EFAULT, ENAMETOOLONG: the kernel reads the path again and reports the same error itself.
     out.memory_errno = e;
     return out;
   }
+  out.path = path;
   if (path.empty()) return out;  // ENOENT, or AT_EMPTY_PATH on the dirfd: not a path
-  std::string base;
-  // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
-  if (path.front() != '/' && !table_.could_match_relative(path)) return out;
-  if (path.front() != '/') {
+  if (path.front() == '/') {
+    normalise_path(path, scratch.absolute);
+  } else {
+    // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
+    if (!table_.could_match_relative(path)) return out;
+    std::string& base = scratch.base;
     const int dirfd = where.dirfd < 0 ? AT_FDCWD : call.int_arg(static_cast<size_t>(where.dirfd));
     const int e = dirfd == AT_FDCWD ? thread_cwd(call.tid, base) : thread_fd_path(call.tid, dirfd, base);
     // A bad dirfd (EBADF, ENOTDIR) is the kernel's to report; a dirfd that names no path (a pipe,
     // an anonymous inode) cannot match any rule.
     if (e != 0 || base.empty() || base.front() != '/') return out;
+    base += '/';
+    base += path;
+    normalise_path(base, scratch.absolute);
   }
-  std::string absolute = path.front() == '/' ? normalise_path(path) : absolute_path(base, path);
-  if (auto m = table_.match(absolute))
-    out.redirection = Redirection{std::move(absolute), std::move(m->target), m->rule};
+  if (auto m = table_.match(scratch.absolute))
+    out.redirection = Redirection{scratch.absolute, std::move(m->target), m->rule};
   return out;
 }
 

@@ -9,6 +9,7 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
 
 #include "call.hpp"
 #include "sysvisor/redirect.hpp"
@@ -26,6 +27,14 @@ struct Redirection {
   mode_t target_type = 0;
 };
 
+// Buffers match() works in, one set per receiver thread and reused from call to call: looking up
+// a path that no rule matches then allocates nothing.
+struct PathScratch {
+  std::string path;      // as the program passed it
+  std::string base;      // its cwd or dirfd, then base + "/" + path
+  std::string absolute;  // absolute and normalised
+};
+
 class Redirector {
  public:
   explicit Redirector(const RedirectTable& table) : table_(table) {}
@@ -33,12 +42,13 @@ class Redirector {
   // What match() found out about the call's path.
   struct Lookup {
     std::optional<Redirection> redirection;  // nothing: the call goes on unchanged
-    std::string path;                        // the path as the program passed it (for the log)
+    std::string_view path;                   // the path as the program passed it (for the log),
+                                             // in the scratch: valid until its next match()
     int memory_errno = 0;                    // a failed read of the path (EPERM: not dumpable)
   };
   // Nothing to redirect when no rule matches, or when the kernel should report the argument error
   // itself (a bad pointer or dirfd, a path without NUL within PATH_MAX).
-  Lookup match(const Syscall& call) const;
+  Lookup match(const Syscall& call, PathScratch& scratch) const;
 
   // When act() may block for long (a FIFO opened without O_NONBLOCK, waiting for its other end):
   // the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise. Character devices are

@@ -90,7 +90,7 @@ std::optional<int64_t> Server::respond(const Syscall& call, Reply reply) {
 }
 
 void Server::log(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
-                 const std::string* path) {
+                 std::optional<std::string_view> path) {
   if (!options_.log && !options_.keep_log) return;
   LogEntry e;
   timespec now{};
@@ -109,13 +109,13 @@ void Server::log(const Syscall& call, std::string_view action, std::string detai
   if (options_.keep_log) kept_log_.push_back(std::move(e));
 }
 
-void Server::handle(const seccomp_notif& n) {
+void Server::handle(const seccomp_notif& n, PathScratch& scratch) {
   const Syscall call = decode_call(n, map_);
   // The execve by which we start the program is neither counted nor injected.
   if ((call.sysno == Sysno::kExecve || call.sysno == Sysno::kExecveat) && call.tid == child_.pid() &&
       child_.take_own_exec()) {
     respond(call, Reply::cont());
-    log(call, "continue", "(starts the program)", std::nullopt, nullptr);
+    log(call, "continue", "(starts the program)", std::nullopt, std::nullopt);
     return;
   }
   if (injector_ && (call.sysno == Sysno::kExecve || call.sysno == Sysno::kExecveat)) injector_->on_exec(call);
@@ -135,7 +135,7 @@ void Server::handle(const seccomp_notif& n) {
       }
       if (reply.kind != Reply::Kind::kContinue) {
         handler_hits_[static_cast<size_t>(h)].fetch_add(1, std::memory_order_relaxed);
-        log(call, "handler", "", respond(call, std::move(reply)), nullptr);
+        log(call, "handler", "", respond(call, std::move(reply)), std::nullopt);
         return;
       }
     }
@@ -144,25 +144,30 @@ void Server::handle(const seccomp_notif& n) {
     if (const InjectRule* rule = injector_->rule_for(key); rule != nullptr && injector_->fires(call, key, *rule)) {
       if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
       inject_hits_[static_cast<size_t>(rule - first_rule_)].fetch_add(1, std::memory_order_relaxed);
-      if (rule->delay_enter || rule->delay_exit) return run_async([this, call, rule] { inject(call, *rule); });
-      return inject(call, *rule);
+      if (rule->delay_enter || rule->delay_exit) {
+        return run_async([this, call, rule] {
+          PathScratch own;
+          inject(call, *rule, own);
+        });
+      }
+      return inject(call, *rule, scratch);
     }
   }
-  finish(call);
+  finish(call, scratch);
 }
 
 // The call goes on: redirected when a rule matches its path, else let through.
-void Server::finish(const Syscall& call) {
+void Server::finish(const Syscall& call, PathScratch& scratch) {
   if (call.sysno == Sysno::kIoUringSetup && io_uring_off_) {
-    log(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(ENOSYS)), nullptr);
+    log(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(ENOSYS)), std::nullopt);
     return;
   }
   if (redirects_empty_) {
     respond(call, Reply::cont());
-    log(call, "continue", "", std::nullopt, nullptr);
+    log(call, "continue", "", std::nullopt, std::nullopt);
     return;
   }
-  Redirector::Lookup found = redirector_.match(call);
+  Redirector::Lookup found = redirector_.match(call, scratch);
   if (found.memory_errno == EPERM && !warned_memory_.exchange(true)) {
     warn(fmt::format("cannot read the memory of thread {} (not dumpable?): its calls go through unredirected",
                      call.tid));
@@ -170,7 +175,8 @@ void Server::finish(const Syscall& call) {
   std::optional<Redirection>& r = found.redirection;
   if (!r) {
     respond(call, Reply::cont());
-    log(call, "continue", "", std::nullopt, found.memory_errno == 0 && !found.path.empty() ? &found.path : nullptr);
+    log(call, "continue", "", std::nullopt,
+        found.memory_errno == 0 && !found.path.empty() ? std::optional(found.path) : std::nullopt);
     return;
   }
   // What we read may belong to a caller that has gone (and whose id was reused): act only while the
@@ -182,28 +188,28 @@ void Server::finish(const Syscall& call) {
     return run_async(
         [this, call, r = std::move(*r)] {
           const auto result = respond(call, redirector_.act(call, r));
-          log(call, "redirect", r.target, result, &r.from);  // the absolute path: the program's is gone
+          log(call, "redirect", r.target, result, r.from);  // the absolute path: the program's is gone
         },
         fifo, *accmode);
   }
   const auto result = respond(call, redirector_.act(call, *r));
-  log(call, "redirect", r->target, result, &found.path);
+  log(call, "redirect", r->target, result, found.path);
 }
 
 // strace's order: the signal is queued at syscall entry, then delay_enter, poke_enter; a call that
 // is answered gets poke_exit and delay_exit before the answer; otherwise it goes on (finish).
-void Server::inject(const Syscall& call, const InjectRule& rule) {
+void Server::inject(const Syscall& call, const InjectRule& rule, PathScratch& scratch) {
   if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
   if (rule.delay_enter && !sleep_for(*rule.delay_enter)) return;
   if (rule.poke_enter) poke(call, *rule.poke_enter);
   if (!rule.answers()) {
-    log(call, "inject", describe_injection(rule), std::nullopt, nullptr);
-    return finish(call);
+    log(call, "inject", describe_injection(rule), std::nullopt, std::nullopt);
+    return finish(call, scratch);
   }
   if (rule.poke_exit) poke(call, *rule.poke_exit);
   if (rule.delay_exit && !sleep_for(*rule.delay_exit)) return;
   Reply reply = rule.error ? Reply::err(*rule.error) : Reply::val(static_cast<int64_t>(*rule.retval));
-  log(call, "inject", describe_injection(rule), respond(call, std::move(reply)), nullptr);
+  log(call, "inject", describe_injection(rule), respond(call, std::move(reply)), std::nullopt);
 }
 
 // poke=@argN=HEX: the bytes go where argument N points, through page protections as the kernel
@@ -282,6 +288,7 @@ void Server::receive_loop(bool shared) {
   const NotifyFd::Sizes sizes = NotifyFd::kernel_sizes();
   std::vector<std::byte> buffer(std::max(sizes.notif, sizeof(seccomp_notif)));
   auto* notif = reinterpret_cast<seccomp_notif*>(buffer.data());
+  PathScratch scratch;
   if (blocking_recv_) {
     // Every receiver waits in RECV itself: the kernel hands each notification to one of them, and
     // ends their wait with ENOENT once no task uses the filter. ENOENT with the filter alive is a
@@ -290,7 +297,7 @@ void Server::receive_loop(bool shared) {
       std::memset(buffer.data(), 0, buffer.size());
       const int rc = notify_.recv(*notif);
       if (rc == 0) {
-        handle(*notif);
+        handle(*notif, scratch);
       } else if (rc != ENOENT) {
         warn(fmt::format("SECCOMP_IOCTL_NOTIF_RECV: {}", std::strerror(rc)));
         return;
@@ -308,7 +315,7 @@ void Server::receive_loop(bool shared) {
       return;
     }
     if ((p.revents & POLLIN) != 0) {
-      if (receive(buffer, shared)) handle(*notif);
+      if (receive(buffer, shared)) handle(*notif, scratch);
     } else if ((p.revents & (POLLHUP | POLLERR)) != 0) {
       return;  // no task uses the filter any more
     }

@@ -61,13 +61,14 @@ class Server {
   void receive_loop(bool shared);
   bool receive(std::vector<std::byte>& buffer, bool shared);
   void monitor();
-  void handle(const seccomp_notif& n);
+  // `scratch`: the receiver's own buffers for the path look-up.
+  void handle(const seccomp_notif& n, PathScratch& scratch);
   // Answers the call; returns what the program got when we answered (value, fd or -errno).
   std::optional<int64_t> respond(const Syscall& call, Reply reply);
   void log(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
-           const std::string* path);
-  void finish(const Syscall& call);
-  void inject(const Syscall& call, const InjectRule& rule);
+           std::optional<std::string_view> path);
+  void finish(const Syscall& call, PathScratch& scratch);
+  void inject(const Syscall& call, const InjectRule& rule, PathScratch& scratch);
   void poke(const Syscall& call, const std::vector<Poke>& pokes);
   bool sleep_for(const Delay& delay);
   // Runs `work` on a thread of its own. `fifo`/`accmode`: the work may be blocked opening that

@@ -11,6 +11,9 @@ namespace sysvisor {
 // non-root result is kept, because it changes meaning for the kernel ("file/" fails with ENOTDIR).
 // Precondition: `path` starts with '/'.
 std::string normalise_path(std::string_view path);
+// The same, written into `out` (replacing what it held), whose capacity is reused: once large
+// enough, no allocation. `path` must not point into `out`.
+void normalise_path(std::string_view path, std::string& out);
 
 // Joins `base` (absolute) and `path`: `path` itself when absolute, else base + "/" + path; then
 // normalises. An empty `path` yields the normalised base.

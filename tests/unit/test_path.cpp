@@ -38,3 +38,18 @@ TEST_CASE("absolute_path joins relative paths to the base") {
   CHECK(absolute_path("/home/me", "") == "/home/me");
   CHECK(absolute_path("/home/me/", "../../../../x") == "/x");
 }
+
+TEST_CASE("normalise_path into a reused buffer: same results, what it held is replaced") {
+  const char* cases[] = {"/",      "//",        "/a//b///c", "/./a/./b/.", "/a/b/..", "/../../a",
+                         "/a/../../b", "/a/b/../c/", "/a/..",  "/usr/include/x.h", "/x/.."};
+  std::string out = "/left/over/from/a/much/longer/earlier/path/than/any/of/these/cases";
+  for (const char* path : cases) {
+    normalise_path(path, out);
+    CHECK(out == normalise_path(std::string_view(path)));
+  }
+  // Once the buffer is large enough, its storage is reused: no allocation per call.
+  out.reserve(256);
+  const char* storage = out.data();
+  for (const char* path : cases) normalise_path(path, out);
+  CHECK(out.data() == storage);
+}
