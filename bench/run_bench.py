@@ -384,6 +384,39 @@ def memory_test(tools, files, checkpoints):
     return readings, None
 
 
+def allocation_test(tools, files, counts):
+    """Allocations of the sysvisor process per notification: the same run with two call counts."""
+    rows = []
+    cases = [
+        ("-r, no rule matches (open+close)", ["-r", f"/nonexistent-sysvisor-bench/nomatch={files['target']}"],
+         "openclose", files["from"]),
+        ("-r, no prefix rule matches (missing file)", ["-r", f"/nonexistent-sysvisor-bench/nomatch/="
+                                                                  f"{files['target']}"], "openmissing", None),
+        ("idle inject (getppid)", ["-e", "inject=getppid:error=EIO:when=65535"], "getppid", None),
+        ("-r, every open redirected (ADDFD)", ["-r", f"{files['from']}={files['target']}"], "openclose",
+         files["from"]),
+    ]
+    try:
+        linked = subprocess.run(["ldd", tools["sysvisor"]], capture_output=True, text=True).stdout
+    except OSError:
+        linked = ""
+    if "libasan" in linked or "libtsan" in linked:
+        return [], None  # a sanitizer's allocator must come first: no counting there
+    env = dict(os.environ, LD_PRELOAD=tools["malloc_count"])
+    for label, rules, mode, path in cases:
+        got = []
+        for n in counts:
+            argv = [tools["sysvisor"]] + rules + ["--", tools["workload"], mode, str(n), "1"] + ([path] if path else [])
+            p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
+            _, err = p.communicate(timeout=300)
+            m = re.search(rf"malloc_count pid={p.pid} calls=(\d+)", err)
+            if p.returncode != 0 or not m:
+                return None, f"{label}: exit {p.returncode}: {err.strip()[-300:]}"
+            got.append(int(m.group(1)))
+        rows.append((label, got[0], got[1], (got[1] - got[0]) / (counts[1] - counts[0])))
+    return rows, None
+
+
 def machine_info():
     model = "?"
     try:
@@ -423,13 +456,14 @@ def main():
                                                         "that every configuration produced a number")
     ap.add_argument("--only", default=None, help="regex: run only the micro-loop configurations whose name matches")
     ap.add_argument("--no-whole", action="store_true", help="skip the whole-command runs")
-    ap.add_argument("--no-memory", action="store_true", help="skip the memory test")
+    ap.add_argument("--no-memory", action="store_true", help="skip the memory and allocation tests")
     ap.add_argument("--json", default=None, help="write all raw numbers to this file")
     a = ap.parse_args()
 
     build = os.path.abspath(a.build)
     tools = {"sysvisor": os.path.join(build, "sysvisor"), "raw_loop": os.path.join(build, "bench", "raw_loop"),
-             "workload": os.path.join(build, "bench", "workload")}
+             "workload": os.path.join(build, "bench", "workload"),
+             "malloc_count": os.path.join(build, "bench", "malloc_count.so")}
     for k, v in tools.items():
         if not os.access(v, os.X_OK):
             die(f"{k} not found at {v} (build it first: cmake --build {a.build})")
@@ -508,12 +542,16 @@ def main():
                 failures.append(f"{w['name']} / {w['cmd']}, rep {rep + 1}: {err}")
         print(f"# rep {rep + 1}/{reps} done after {time.time() - t_start:.0f} s", file=sys.stderr)
 
-    memory = None
+    memory = allocations = None
     if not a.no_memory:
         checkpoints = [100, 1000] if a.smoke else [25_000, 250_000] if a.quick else [100_000, 1_000_000]
         memory, err = memory_test(tools, files, checkpoints)
         if err:
             failures.append(f"memory test: {err}")
+        alloc_counts = [100, 1100] if a.smoke else [1000, 11000]
+        allocations, err = allocation_test(tools, files, alloc_counts)
+        if err:
+            failures.append(f"allocation test: {err}")
 
     info["loadavg_end"] = loadavg()
     info["seconds"] = round(time.time() - t_start)
@@ -574,6 +612,14 @@ def main():
             print(f"after {count:>9,} notifications: VmHWM {hwm} KiB, VmRSS {rss} KiB")
         if len(memory) >= 2 and memory[0][1] and memory[-1][1]:
             print(f"growth VmHWM {memory[0][0]:,} -> {memory[-1][0]:,}: {memory[-1][1] - memory[0][1]} KiB")
+
+    if allocations == []:
+        print("\n## supervisor allocations per notification: not counted (sysvisor is built with a sanitizer)")
+    if allocations:
+        print("\n## supervisor allocations per notification (LD_PRELOAD bench/malloc_count.so on sysvisor)")
+        for label, low, high, per in allocations:
+            print(f"{label:<55} {alloc_counts[0]:>6} calls: {low:>6}  {alloc_counts[1]:>6} calls: {high:>6}"
+                  f"  per call: {per:.2f}")
 
     # --- targets ------------------------------------------------------------------------------------
     if not a.smoke:
@@ -654,6 +700,9 @@ def main():
             line(f"VmHWM after {memory[-1][0]:,} notifications", f"{hwm} KiB", "<= 6144 KiB", hwm <= 6144)
             g = memory[-1][1] - memory[0][1]
             line(f"VmHWM growth {memory[0][0]:,} -> {memory[-1][0]:,}", f"{g} KiB", "< 64 KiB", g < 64)
+        for label, _, _, per in allocations or []:
+            if "redirected" not in label:
+                line(f"allocations per notification: {label}", f"{per:.2f}", "0 (no alloc)", per < 0.01)
 
     if a.json:
         with open(a.json, "w") as f:
@@ -662,7 +711,7 @@ def main():
                                   "argv": c.prefix, "results": c.results} for c in cfgs],
                        "whole": [{"cmd": w["cmd"], "name": w["name"], "argv": w["argv"], "results": w["results"]}
                                  for w in wholes],
-                       "memory": memory}, f, indent=1)
+                       "memory": memory, "allocations": allocations}, f, indent=1)
 
     shutil.rmtree(tmp, ignore_errors=True)
     if failures:
@@ -672,7 +721,7 @@ def main():
     if a.smoke:
         missing = [c for c in cfgs if not c.results or any(x is None for x in c.results)]
         missing += [w for w in wholes if not w["results"] or any(x is None for x in w["results"])]
-        if missing or failures or (not a.no_memory and not memory):
+        if missing or failures or (not a.no_memory and not memory) or (not a.no_memory and allocations is None):
             print(f"smoke: FAILED ({len(failures)} failures)", file=sys.stderr)
             sys.exit(1)
         print(f"\nsmoke: ok, {len(cfgs)} micro-loop and {len(wholes)} whole-command configurations produced numbers"

@@ -1,11 +1,16 @@
 """Threads, races and hostile memory: the supervisor never hangs, never answers the wrong thread,
 and reads the program's memory exactly as the kernel would."""
 import os
+import re
+import subprocess
+import unittest
 
-from common import TempDirTest, helper, main, run, sv
+from common import SYSVISOR, TempDirTest, helper, main, run, sv
 
 STRESS = helper("stress")
 TRY = helper("try_syscall")
+MALLOC_COUNT = os.environ.get("MALLOC_COUNT", "")
+WORKLOAD = os.environ.get("WORKLOAD", "")
 
 
 class Robust(TempDirTest):
@@ -66,6 +71,28 @@ class Robust(TempDirTest):
             with open(self.path("orphan")) as f:
                 self.assertEqual(f.read(), "redirected\n")
             os.unlink(self.path("orphan"))
+
+    @unittest.skipUnless(MALLOC_COUNT and WORKLOAD, "bench/ not built")
+    def test_no_allocation_per_call_on_the_hot_path(self):
+        # A call that no rule changes costs the supervisor no allocation: the counts at exit are the
+        # same whether the program made 100 or 2,100 such calls.
+        if any(lib in run(["ldd", SYSVISOR]).stdout for lib in ("libasan", "libtsan")):
+            self.skipTest("a sanitizer's allocator must come first")
+        cases = [(["-r", f"/nonexistent-sysvisor-test/x={self.conf}"], "openclose", [self.conf]),
+                 (["-r", f"/nonexistent-sysvisor-test/dir/={self.path('to')}/"], "openmissing", []),
+                 (["-e", "inject=getppid:error=EIO:when=65535"], "getppid", [])]
+        for rules, mode, path in cases:
+            counts = []
+            for calls in ("100", "2100"):
+                p = subprocess.Popen([SYSVISOR, *rules, "--", WORKLOAD, mode, calls, "1", *path],
+                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                                     env=dict(os.environ, LD_PRELOAD=MALLOC_COUNT))
+                _, err = p.communicate(timeout=60)
+                self.assertEqual(p.returncode, 0, err)
+                m = re.search(rf"malloc_count pid={p.pid} calls=(\d+)", err)
+                self.assertIsNotNone(m, err)
+                counts.append(int(m.group(1)))
+            self.assertEqual(counts[0], counts[1], f"{rules} {mode}: allocations grow with the calls")
 
     def test_go_program_under_constant_preemption(self):
         # Go preempts goroutines with SIGURG, interrupting syscalls all the time.
