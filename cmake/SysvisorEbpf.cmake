@@ -64,7 +64,7 @@ if(SYSVISOR_EBPF_ENABLED)
   set(SYSVISOR_KINJECT_SOURCES src/kinject/kinject_session.cpp)
   set(SYSVISOR_PC_EBPF_REQUIRES libbpf)
 else()
-  set(SYSVISOR_KINJECT_SOURCES src/kinject/kinject_stub.cpp)
+  set(SYSVISOR_KINJECT_SOURCES src/kinject/kinject_unavailable.cpp)
 endif()
 
 function(sysvisor_kinject_link target)

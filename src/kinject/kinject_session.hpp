@@ -1,6 +1,7 @@
 // The kernel side of -k: probing what the kernel allows, and one run's loaded and attached
-// programs. Implemented with libbpf (kinject_session.cpp) when built with SYSVISOR_EBPF, else by
-// kinject_stub.cpp, whose every call fails with "sysvisor was built without the eBPF path".
+// programs. Implemented with libbpf (kinject_session.cpp) when built with SYSVISOR_EBPF; a build
+// without it (SYSVISOR_EBPF=OFF) links kinject_unavailable.cpp, which refuses every -k rule and
+// --kinject-probe with one line naming that build option.
 //
 // Threads: a KinjectSession is used by the thread that runs the supervised program; probing
 // serialises on a process-wide lock (libbpf's print callback, which carries the verifier's
