@@ -295,24 +295,17 @@ def build_configs(a, tools, files, scale):
         s = f"per call, {T} threads"
         add("native", s, "native", [], "getppid", T, n["native_getppid"])
         add("native", s, "native", [], "openclose", T, n["native_open"], path=frm)
-        for recv in (1, 2):
-            add(f"raw continue sync r{recv}", s, "raw", raw_cmd("continue", True, recv), "getppid", T,
-                n["getppid"], native_ref="native", wake="sync", receivers=recv)
-            add(f"sysvisor idle inject r{recv}", s, "sysvisor", sv_cmd(idle_getppid, recv), "getppid", T,
-                n["getppid"], native_ref="native", raw_ref=(f"raw continue sync r{recv}", "getppid", T),
-                wake="sync", receivers=recv)
-        for recv in (1, 2):
-            add(f"raw inspect sync r{recv}", s, "raw", raw_cmd("inspect", True, recv), "openclose", T,
-                n["inspect"], native_ref="native", wake="sync", path=frm, receivers=recv)
-            add(f"sysvisor -r nomatch r{recv}", s, "sysvisor", sv_cmd(["-r", nomatch], recv), "openclose", T,
-                n["inspect"], native_ref="native", raw_ref=(f"raw inspect sync r{recv}", "openclose", T),
-                wake="sync", path=frm, receivers=recv)
-        for recv in (1, 2):
-            add(f"raw redirect sync r{recv}", s, "raw", raw_cmd("redirect", True, recv), "openclose", T,
-                n["redirect"], native_ref="native", wake="sync", path=frm, receivers=recv)
-            add(f"sysvisor -r match r{recv}", s, "sysvisor", sv_cmd(["-r", match], recv), "openclose", T,
-                n["redirect"], native_ref="native", raw_ref=(f"raw redirect sync r{recv}", "openclose", T),
-                wake="sync", path=frm, receivers=recv)
+        # (raw loop mode, its row name, sysvisor's row name, sysvisor's rules, workload, count, path)
+        pairs = (("continue", "raw continue sync", "sysvisor idle inject", idle_getppid, "getppid", "getppid", None),
+                 ("inspect", "raw inspect sync", "sysvisor -r nomatch", ["-r", nomatch], "openclose", "inspect", frm),
+                 ("redirect", "raw redirect sync", "sysvisor -r match", ["-r", match], "openclose", "redirect", frm))
+        for raw_mode, raw_name, sv_name, rules, mode, count, path in pairs:
+            for recv in (1, 2):
+                add(f"{raw_name} r{recv}", s, "raw", raw_cmd(raw_mode, True, recv), mode, T, n[count],
+                    native_ref="native", wake="sync", path=path, receivers=recv)
+                add(f"{sv_name} r{recv}", s, "sysvisor", sv_cmd(rules, recv), mode, T, n[count],
+                    native_ref="native", raw_ref=(f"{raw_name} r{recv}", mode, T), wake="sync", path=path,
+                    receivers=recv)
     return cfgs
 
 
