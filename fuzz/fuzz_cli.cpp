@@ -16,7 +16,7 @@
 #include <string_view>
 #include <vector>
 
-#include "cli.hpp"
+#include "cli/cli.hpp"
 #include "fuzz_check.hpp"
 #include "sysvisor/path.hpp"
 

@@ -17,9 +17,9 @@
 #include <cstring>
 #include <string>
 
-#include "inject/syscall_table.hpp"
+#include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
-#include "one_line.hpp"
+#include "policy/one_line.hpp"
 
 namespace sysvisor {
 namespace {

@@ -12,8 +12,8 @@
 #include <stdexcept>
 
 #include "bpf_emulator.hpp"
-#include "filter.hpp"
-#include "notify_fd.hpp"
+#include "policy/filter.hpp"
+#include "kernel/notify_fd.hpp"
 
 using namespace sysvisor;
 using sysvisor::testing::run_bpf;

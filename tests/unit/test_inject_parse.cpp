@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <string>
 
-#include "inject/syscall_table.hpp"
+#include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
 
 using sysvisor::complement;

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "bpf_emulator.hpp"
-#include "policy_filter.hpp"
+#include "policy/policy_filter.hpp"
 
 using namespace sysvisor;
 using sysvisor::testing::run_bpf;

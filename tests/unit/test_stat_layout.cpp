@@ -1,7 +1,7 @@
 // stat_layout: the encoders against the running kernel (real files, every stat-family entry point of
 // both ABIs, byte for byte) and against our reading of the kernel source (synthetic boundaries that
 // no real file here can reach).
-#include "stat_layout.hpp"
+#include "redirect/stat_layout.hpp"
 
 #include <doctest/doctest.h>
 #include <fcntl.h>

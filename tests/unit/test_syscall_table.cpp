@@ -12,7 +12,7 @@
 #include <sstream>
 #include <string>
 
-#include "inject/syscall_table.hpp"
+#include "policy/syscall_table.hpp"
 
 using sysvisor::ArgKind;
 using sysvisor::i386_subcall;

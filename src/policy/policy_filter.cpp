@@ -1,11 +1,11 @@
-#include "policy_filter.hpp"
+#include "policy/policy_filter.hpp"
 
 #include <seccomp.h>
 
 #include <map>
 #include <string>
 
-#include "syscalls.hpp"
+#include "policy/syscalls.hpp"
 
 namespace sysvisor {
 namespace {

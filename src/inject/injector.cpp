@@ -1,4 +1,4 @@
-#include "injector.hpp"
+#include "inject/injector.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -14,9 +14,9 @@
 #include <cstdio>
 #include <cstring>
 
-#include "process_memory.hpp"
-#include "describe.hpp"
-#include "proc_info.hpp"
+#include "kernel/process_memory.hpp"
+#include "engine/describe.hpp"
+#include "kernel/proc_info.hpp"
 
 #ifndef PIDFD_THREAD
 #define PIDFD_THREAD O_EXCL  // linux/pidfd.h, Linux 6.9

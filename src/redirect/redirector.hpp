@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "call.hpp"
+#include "engine/call.hpp"
 #include "sysvisor/redirect.hpp"
 
 namespace sysvisor {

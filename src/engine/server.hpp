@@ -17,13 +17,13 @@
 #include <thread>
 #include <vector>
 
-#include "call.hpp"
-#include "handler_table.hpp"
-#include "injector.hpp"
-#include "launcher.hpp"
-#include "notify_fd.hpp"
-#include "policy_filter.hpp"
-#include "redirector.hpp"
+#include "engine/call.hpp"
+#include "policy/handler_table.hpp"
+#include "inject/injector.hpp"
+#include "kernel/launcher.hpp"
+#include "kernel/notify_fd.hpp"
+#include "policy/policy_filter.hpp"
+#include "redirect/redirector.hpp"
 #include "sysvisor/supervisor.hpp"
 
 namespace sysvisor {

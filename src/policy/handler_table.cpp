@@ -1,4 +1,4 @@
-#include "handler_table.hpp"
+#include "policy/handler_table.hpp"
 
 #include <cerrno>
 

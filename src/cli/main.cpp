@@ -14,7 +14,7 @@
 
 #include <fmt/format.h>
 
-#include "cli.hpp"
+#include "cli/cli.hpp"
 #include "kinject/kinject_session.hpp"
 #include "sysvisor/supervisor.hpp"
 #include "sysvisor/unique_fd.hpp"

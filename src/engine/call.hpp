@@ -10,7 +10,7 @@
 
 #include "sysvisor/call.hpp"
 #include "sysvisor/unique_fd.hpp"
-#include "syscalls.hpp"
+#include "policy/syscalls.hpp"
 
 namespace sysvisor {
 

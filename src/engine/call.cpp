@@ -6,7 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
-#include "process_memory.hpp"
+#include "kernel/process_memory.hpp"
 
 namespace sysvisor {
 

@@ -1,4 +1,4 @@
-#include "syscalls.hpp"
+#include "policy/syscalls.hpp"
 
 #include <seccomp.h>
 

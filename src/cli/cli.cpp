@@ -1,6 +1,6 @@
-#include "cli.hpp"
+#include "cli/cli.hpp"
 
-#include "one_line.hpp"
+#include "policy/one_line.hpp"
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>

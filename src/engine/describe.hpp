@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "call.hpp"
+#include "engine/call.hpp"
 #include "sysvisor/inject.hpp"
 
 namespace sysvisor {

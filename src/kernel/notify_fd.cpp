@@ -1,4 +1,4 @@
-#include "notify_fd.hpp"
+#include "kernel/notify_fd.hpp"
 
 #include <poll.h>
 #include <sys/ioctl.h>

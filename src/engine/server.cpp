@@ -1,4 +1,4 @@
-#include "server.hpp"
+#include "engine/server.hpp"
 
 #include <fcntl.h>
 #include <poll.h>
@@ -17,8 +17,8 @@
 
 #include <fmt/format.h>
 
-#include "describe.hpp"
-#include "process_memory.hpp"
+#include "engine/describe.hpp"
+#include "kernel/process_memory.hpp"
 
 namespace sysvisor {
 

@@ -1,4 +1,4 @@
-#include "proc_info.hpp"
+#include "kernel/proc_info.hpp"
 
 #include <fcntl.h>
 #include <unistd.h>

@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "injector.hpp"
+#include "inject/injector.hpp"
 #include "sysvisor/result.hpp"
 #include "sysvisor/supervisor.hpp"
 

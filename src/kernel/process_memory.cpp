@@ -1,4 +1,4 @@
-#include "process_memory.hpp"
+#include "kernel/process_memory.hpp"
 
 #include <sys/uio.h>
 

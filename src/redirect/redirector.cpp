@@ -1,4 +1,4 @@
-#include "redirector.hpp"
+#include "redirect/redirector.hpp"
 
 #include <fcntl.h>
 #include <linux/openat2.h>
@@ -12,9 +12,9 @@
 #include <cstring>
 #include <vector>
 
-#include "process_memory.hpp"
-#include "proc_info.hpp"
-#include "stat_layout.hpp"
+#include "kernel/process_memory.hpp"
+#include "kernel/proc_info.hpp"
+#include "redirect/stat_layout.hpp"
 #include "sysvisor/path.hpp"
 
 namespace sysvisor {

@@ -1,4 +1,4 @@
-#include "launcher.hpp"
+#include "kernel/launcher.hpp"
 
 #include <fcntl.h>
 #include <linux/seccomp.h>

@@ -17,13 +17,13 @@
 
 #include <fmt/format.h>
 
-#include "filter.hpp"
-#include "handler_table.hpp"
+#include "policy/filter.hpp"
+#include "policy/handler_table.hpp"
 #include "kinject/kinject_engine.hpp"
-#include "launcher.hpp"
-#include "notify_fd.hpp"
-#include "policy_filter.hpp"
-#include "server.hpp"
+#include "kernel/launcher.hpp"
+#include "kernel/notify_fd.hpp"
+#include "policy/policy_filter.hpp"
+#include "engine/server.hpp"
 
 extern char** environ;
 

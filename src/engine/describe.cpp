@@ -1,4 +1,4 @@
-#include "describe.hpp"
+#include "engine/describe.hpp"
 
 #include <fcntl.h>
 #include <seccomp.h>
@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "redirector.hpp"
+#include "redirect/redirector.hpp"
 #include "sysvisor/unique_fd.hpp"
 
 namespace sysvisor {

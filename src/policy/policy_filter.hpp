@@ -5,8 +5,8 @@
 
 #include <vector>
 
-#include "filter.hpp"
-#include "injector.hpp"
+#include "policy/filter.hpp"
+#include "inject/injector.hpp"
 #include "sysvisor/inject.hpp"
 #include "sysvisor/redirect.hpp"
 

@@ -1,4 +1,4 @@
-#include "filter.hpp"
+#include "policy/filter.hpp"
 
 #include <fcntl.h>
 #include <seccomp.h>

@@ -12,9 +12,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "call.hpp"
+#include "engine/call.hpp"
 #include "inject/inject_counter.hpp"
-#include "inject/syscall_table.hpp"
+#include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
 #include "sysvisor/unique_fd.hpp"
 

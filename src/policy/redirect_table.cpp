@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "one_line.hpp"
+#include "policy/one_line.hpp"
 #include "sysvisor/path.hpp"
 
 namespace sysvisor {

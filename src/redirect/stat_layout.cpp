@@ -1,4 +1,4 @@
-#include "stat_layout.hpp"
+#include "redirect/stat_layout.hpp"
 
 #include <array>
 #include <bit>

@@ -1,6 +1,6 @@
 // strace 6.1 syscall names, class flags, i386 subcall pseudo numbers and -P argument kinds.
 // The data and how they were verified are described in syscall_table.hpp.
-#include "inject/syscall_table.hpp"
+#include "policy/syscall_table.hpp"
 
 #include <seccomp.h>
 

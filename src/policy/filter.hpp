@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sysvisor/result.hpp"
-#include "syscalls.hpp"
+#include "policy/syscalls.hpp"
 
 namespace sysvisor {
 
