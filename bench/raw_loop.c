@@ -280,9 +280,13 @@ static void* receiver(void* unused) {
   return NULL;
 }
 
-int main(int argc, char** argv) {
-  int threads = 1, sync_wake = 0, killable = 0;
-  int nrs[32], count = 0;
+struct options {
+  int threads, sync_wake, killable;
+  int nrs[32], count;
+};
+
+/* Parses the options into `o` and the globals; 0, or 125 after a message. */
+static int parse_options(int argc, char** argv, struct options* o) {
   int opt;
   while ((opt = getopt(argc, argv, "+m:st:bkn:f:T:x:")) != -1) {
     switch (opt) {
@@ -295,16 +299,16 @@ int main(int argc, char** argv) {
           return 125;
         }
         break;
-      case 's': sync_wake = 1; break;
-      case 't': threads = atoi(optarg); break;
+      case 's': o->sync_wake = 1; break;
+      case 't': o->threads = atoi(optarg); break;
       case 'b': g_blocking = 1; break;
-      case 'k': killable = 1; break;
+      case 'k': o->killable = 1; break;
       case 'n':
         if (strcmp(optarg, "redirect-set") == 0) {
           for (int i = 0; i < N_SYSCALLS; ++i)
-            if (kSyscalls[i].path_arg >= 0 && count < 32) nrs[count++] = kSyscalls[i].nr;
-        } else if (count < 32) {
-          nrs[count++] = syscall_number(optarg);
+            if (kSyscalls[i].path_arg >= 0 && o->count < 32) o->nrs[o->count++] = kSyscalls[i].nr;
+        } else if (o->count < 32) {
+          o->nrs[o->count++] = syscall_number(optarg);
         }
         break;
       case 'x': g_extra |= extra_flag(optarg); break;
@@ -313,20 +317,25 @@ int main(int argc, char** argv) {
       default: return 125;
     }
   }
-  if (optind >= argc || threads < 1 || threads > 64 || (g_mode == MODE_REDIRECT && (g_from == NULL || g_to == NULL))) {
+  if (optind >= argc || o->threads < 1 || o->threads > 64 ||
+      (g_mode == MODE_REDIRECT && (g_from == NULL || g_to == NULL))) {
     fprintf(stderr, "usage: raw_loop [-m continue|inspect|redirect] [-s] [-t N] [-b] [-k] [-n SYSCALL]... "
                     "[-x EXTRA]... [-f FROM -T TO] -- PROG [ARG...]\n");
     return 125;
   }
   if (g_from != NULL) g_from_len = strlen(g_from);
-  if (count == 0) {
-    if (g_mode == MODE_CONTINUE) nrs[count++] = SYS_getppid;
+  if (o->count == 0) {
+    if (g_mode == MODE_CONTINUE) o->nrs[o->count++] = SYS_getppid;
     else {
-      nrs[count++] = SYS_open;
-      nrs[count++] = SYS_openat;
+      o->nrs[o->count++] = SYS_open;
+      o->nrs[o->count++] = SYS_openat;
     }
   }
+  return 0;
+}
 
+/* The kernel's notification sizes into the globals; 0, or 125 after a message. */
+static int size_buffers(void) {
   struct seccomp_notif_sizes sizes;
   if (syscall(SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &sizes) != 0) die("SECCOMP_GET_NOTIF_SIZES");
   g_notif_size = sizes.seccomp_notif > sizeof(struct seccomp_notif) ? sizes.seccomp_notif : sizeof(struct seccomp_notif);
@@ -336,78 +345,67 @@ int main(int argc, char** argv) {
     fprintf(stderr, "raw_loop: kernel notification structures too large\n");
     return 125;
   }
+  return 0;
+}
 
-  /* arch check, x32 allowed, then one comparison per notified syscall. */
-  struct sock_filter insns[8 + 32];
+/* Arch check, x32 allowed, then one comparison per notified syscall; returns the length. */
+static int build_program(const struct options* o, struct sock_filter* insns) {
   int n = 0;
   insns[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch));
   insns[n++] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AUDIT_ARCH_X86_64, 1, 0);
   insns[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   insns[n++] = (struct sock_filter)BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr));
-  for (int i = 0; i < count; ++i) {
+  for (int i = 0; i < o->count; ++i) {
     /* match: jump to the USER_NOTIF return after the ALLOW that ends the list */
-    insns[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)nrs[i], (uint8_t)(count - i), 0);
+    insns[n] = (struct sock_filter)BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, (uint32_t)o->nrs[i], (uint8_t)(o->count - i), 0);
     ++n;
   }
   insns[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW);
   insns[n++] = (struct sock_filter)BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_USER_NOTIF);
-  struct sock_fprog prog = {(unsigned short)n, insns};
+  return n;
+}
 
-  int sv[2];
-  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair");
-  const pid_t child = fork();
-  if (child < 0) die("fork");
-  if (child == 0) {
-    close(sv[0]);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("PR_SET_NO_NEW_PRIVS");
-    const unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | (killable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
-    const int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, &prog);
-    if (fd < 0) die("seccomp(SECCOMP_SET_MODE_FILTER)");
-    char ctrl[CMSG_SPACE(sizeof(int))];
-    memset(ctrl, 0, sizeof ctrl);
-    char byte = 0;
-    struct iovec iov = {&byte, 1};
-    struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl};
-    struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    memcpy(CMSG_DATA(c), &fd, sizeof fd);
-    if (sendmsg(sv[1], &msg, 0) != 1) die("sendmsg");
-    close(fd);
-    close(sv[1]);
-    execvp(argv[optind], argv + optind);
-    fprintf(stderr, "raw_loop: cannot run '%s': %s\n", argv[optind], strerror(errno));
-    _exit(errno == ENOENT ? 127 : 126);
-  }
-  close(sv[1]);
+/* In the child: installs the filter, sends the listener over `sock`, runs the program. */
+static void child_main(const struct options* o, struct sock_fprog* prog, int sock, char** argv) {
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) die("PR_SET_NO_NEW_PRIVS");
+  const unsigned long flags = SECCOMP_FILTER_FLAG_NEW_LISTENER | (o->killable ? SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV : 0);
+  const int fd = (int)syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, flags, prog);
+  if (fd < 0) die("seccomp(SECCOMP_SET_MODE_FILTER)");
+  char ctrl[CMSG_SPACE(sizeof(int))];
+  memset(ctrl, 0, sizeof ctrl);
+  char byte = 0;
+  struct iovec iov = {&byte, 1};
+  struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl};
+  struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(sizeof(int));
+  memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  if (sendmsg(sock, &msg, 0) != 1) die("sendmsg");
+  close(fd);
+  close(sock);
+  execvp(argv[0], argv);
+  fprintf(stderr, "raw_loop: cannot run '%s': %s\n", argv[0], strerror(errno));
+  _exit(errno == ENOENT ? 127 : 126);
+}
+
+/* In the parent: the listener the child sent over `sock`. */
+static int receive_listener(int sock) {
   char ctrl[CMSG_SPACE(sizeof(int))];
   char byte;
   struct iovec iov = {&byte, 1};
   struct msghdr msg = {.msg_iov = &iov, .msg_iovlen = 1, .msg_control = ctrl, .msg_controllen = sizeof ctrl};
-  if (recvmsg(sv[0], &msg, MSG_CMSG_CLOEXEC) != 1) die("recvmsg (the child failed to set up)");
+  if (recvmsg(sock, &msg, MSG_CMSG_CLOEXEC) != 1) die("recvmsg (the child failed to set up)");
   struct cmsghdr* c = CMSG_FIRSTHDR(&msg);
   if (c == NULL || c->cmsg_type != SCM_RIGHTS) die("no listener received");
-  memcpy(&g_listener, CMSG_DATA(c), sizeof g_listener);
-  close(sv[0]);
-  if (sync_wake) {
-    if (ioctl(g_listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) != 0)
-      die("SECCOMP_IOCTL_NOTIF_SET_FLAGS(SYNC_WAKE_UP)");
-  }
+  int fd;
+  memcpy(&fd, CMSG_DATA(c), sizeof fd);
+  return fd;
+}
 
-  if (g_extra & X_SIGFD) {
-    sigset_t none; /* a signalfd that never fires: only its place in the poll set costs */
-    sigemptyset(&none);
-    sigaddset(&none, SIGURG);
-    g_sigfd = signalfd(-1, &none, SFD_CLOEXEC | SFD_NONBLOCK);
-  }
-  /* Receivers are detached: the process ends when the program does. */
-  for (int i = 0; i < threads; ++i) {
-    pthread_t t;
-    if (pthread_create(&t, NULL, receiver, NULL) != 0) die("pthread_create");
-    pthread_detach(t);
-  }
+/* Waits for the program and ends as it ended. */
+static int wait_program(pid_t child) {
   int status;
   while (waitpid(child, &status, 0) < 0) {
     if (errno != EINTR) die("waitpid");
@@ -418,4 +416,40 @@ int main(int argc, char** argv) {
     return 128 + WTERMSIG(status);
   }
   _exit(WEXITSTATUS(status));
+}
+
+int main(int argc, char** argv) {
+  struct options o = {.threads = 1};
+  int rc = parse_options(argc, argv, &o);
+  if (rc == 0) rc = size_buffers();
+  if (rc != 0) return rc;
+  struct sock_filter insns[8 + 32];
+  struct sock_fprog prog = {(unsigned short)build_program(&o, insns), insns};
+
+  int sv[2];
+  if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) != 0) die("socketpair");
+  const pid_t child = fork();
+  if (child < 0) die("fork");
+  if (child == 0) {
+    close(sv[0]);
+    child_main(&o, &prog, sv[1], argv + optind);
+  }
+  close(sv[1]);
+  g_listener = receive_listener(sv[0]);
+  close(sv[0]);
+  if (o.sync_wake && ioctl(g_listener, SECCOMP_IOCTL_NOTIF_SET_FLAGS, SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP) != 0)
+    die("SECCOMP_IOCTL_NOTIF_SET_FLAGS(SYNC_WAKE_UP)");
+  if (g_extra & X_SIGFD) {
+    sigset_t none; /* a signalfd that never fires: only its place in the poll set costs */
+    sigemptyset(&none);
+    sigaddset(&none, SIGURG);
+    g_sigfd = signalfd(-1, &none, SFD_CLOEXEC | SFD_NONBLOCK);
+  }
+  /* Receivers are detached: the process ends when the program does. */
+  for (int i = 0; i < o.threads; ++i) {
+    pthread_t t;
+    if (pthread_create(&t, NULL, receiver, NULL) != 0) die("pthread_create");
+    pthread_detach(t);
+  }
+  return wait_program(child);
 }

@@ -14,10 +14,16 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/api.hpp"
 #include "sysvisor/result.hpp"
 #include "sysvisor/unique_fd.hpp"
 
 namespace sysvisor {
+
+namespace detail {
+class CallContext;  // the engine's side of a Call (the listener it came from)
+struct CallAccess;
+}  // namespace detail
 
 // Architectures a call can come from (the AUDIT_ARCH_* values).
 enum class Arch : uint32_t {
@@ -26,7 +32,7 @@ enum class Arch : uint32_t {
 };
 
 // One intercepted syscall, waiting for its Reply. Copyable; valid only during the handler.
-struct Call {
+struct SYSVISOR_API Call {
   uint64_t id = 0;                 // the kernel's notification id
   pid_t tid = 0;                   // the calling thread
   Arch arch = Arch::kX86_64;       // the calling convention used
@@ -51,7 +57,9 @@ struct Call {
   // the thread may have died and its id been reused).
   bool still_pending() const noexcept;
 
-  int listener_ = -1;  // internal: the listener the call came from (borrowed)
+ private:
+  friend struct detail::CallAccess;
+  const detail::CallContext* context_ = nullptr;
 };
 
 // The answer to one call.

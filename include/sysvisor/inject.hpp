@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/api.hpp"
 #include "sysvisor/result.hpp"
 
 namespace sysvisor {
@@ -53,17 +54,17 @@ class SyscallSet {
   bool operator==(const SyscallSet&) const = default;
 
  private:
-  friend SyscallSet complement(const SyscallSet&);
+  friend SYSVISOR_API SyscallSet complement(const SyscallSet&);
   static size_t index(Personality p) noexcept { return static_cast<size_t>(p); }
   std::array<std::bitset<kSyscallNrLimit>, kPersonalityCount> bits_{};
 };
 
 // Every syscall strace 6.1 knows minus `set`, per personality (strace's `!SET`).
-SyscallSet complement(const SyscallSet& set);
+SYSVISOR_API SyscallSet complement(const SyscallSet& set);
 
 // Parses a strace SET (`open,%file,/^stat`, `!…`, `all`, `none`, `?name`, `name@32`, numbers).
 // Errors name the offending token, e.g. "invalid system call 'foo'".
-Result<SyscallSet> parse_syscall_set(std::string_view spec);
+SYSVISOR_API Result<SyscallSet> parse_syscall_set(std::string_view spec);
 
 // Value of When::last meaning "no upper bound" (strace's INJECT_LAST_INF).
 inline constexpr uint16_t kWhenLastInf = 0xffff;
@@ -96,7 +97,7 @@ struct Poke {
 };
 
 // One `-e inject=…` or `-e fault=…` option.
-struct InjectRule {
+struct SYSVISOR_API InjectRule {
   SyscallSet set;                    // the calls it covers
   bool is_fault = false;             // written as fault= (error defaults to ENOSYS)
   std::optional<int> error;          // error=: positive errno 1..4095
@@ -122,23 +123,23 @@ struct InjectRule {
 // Parses the value of one -e option: "inject=…" or "fault=…". Any other qualifier (trace=,
 // signal=, a bare SET, …) is an error naming it as unsupported. Errors are one line:
 // "-e inject=open:error=EFOO: unknown errno 'EFOO'" (the caller adds "sysvisor: ").
-Result<InjectRule> parse_inject_option(std::string_view value);
+SYSVISOR_API Result<InjectRule> parse_inject_option(std::string_view value);
 
 // Parses the value of when= as strace 6.1 does (FIRST, FIRST+, FIRST+STEP, FIRST..LAST,
 // FIRST..LAST+STEP); nullopt if invalid. Shared with -k (kinject.hpp).
-std::optional<When> parse_when_expr(std::string_view text);
+SYSVISOR_API std::optional<When> parse_when_expr(std::string_view text);
 
 // Looks up an errno name as strace 6.1 does (case-insensitive, kernel-internal names included,
 // no aliases such as EWOULDBLOCK); nullopt if strace does not know it.
-std::optional<int> errno_by_name(std::string_view name);
+SYSVISOR_API std::optional<int> errno_by_name(std::string_view name);
 
 // Looks up a signal as strace 6.1 does: decimal 1..64, or a name with or without SIG in any
 // case (HUP..SYS, RTMIN, RT_1..RT_32); nullopt otherwise.
-std::optional<int> signal_by_spec(std::string_view spec);
+SYSVISOR_API std::optional<int> signal_by_spec(std::string_view spec);
 
 // The rules in command-line order; a later rule replaces an earlier one for the syscalls it
 // names (strace overwrites its per-syscall inject_vec entry). Lookup is O(1).
-class InjectTable {
+class SYSVISOR_API InjectTable {
  public:
   // Appends a rule; it takes over every (personality, nr) in its set.
   void add(InjectRule rule);

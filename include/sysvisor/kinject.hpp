@@ -1,5 +1,5 @@
-// Kernel-function fault injection (-k, --kinject): the rule model, its parser, and the plan of
-// what to load. Pure values: no kernel, no I/O (the loader lives in src/kinject/).
+// Kernel-function fault injection (-k, --kinject; Policy::kinject): the rule model and its parser.
+// Pure values: no kernel, no I/O (the plan and the loader live in src/kinject/).
 //
 // Grammar (one -k option; items separated by ':'; the first item is the target):
 //
@@ -33,11 +33,11 @@
 
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/api.hpp"
 #include "sysvisor/inject.hpp"
 #include "sysvisor/result.hpp"
 
@@ -85,7 +85,7 @@ inline constexpr size_t kKinjectMaxTests = 4;
 inline constexpr int kKinjectMaxArg = 12;
 
 // One -k option.
-struct KinjectRule {
+struct SYSVISOR_API KinjectRule {
   std::string text;        // the option as written
   KTarget target = KTarget::kFunction;
   std::string function;    // the kernel function (or LSM hook name for kLsm) the target hooks
@@ -103,49 +103,6 @@ struct KinjectRule {
 
 // Parses one -k SPEC. Errors are one line naming the option: "-k 'kmalloc:error=EFOO': unknown
 // errno 'EFOO'" (the caller adds "sysvisor: ").
-Result<KinjectRule> parse_kinject_option(std::string_view spec);
-
-// What the running kernel allows, as --kinject-probe found it (by loading the real programs).
-struct KSupport {
-  bool ok = false;
-  std::string why;  // when !ok: one clause, e.g. "kernel lockdown (integrity)"
-};
-struct KernelSupport {
-  KSupport root, btf, kprobes, override_return, fmod_ret_security, fmod_ret_injectable, lsm;
-};
-
-// The probe's line for a mechanism: "bpf_override_return: yes" / "bpf_override_return: no: WHY".
-std::string kinject_support_line(std::string_view name, const KSupport& s);
-// The names and lines of every mechanism in --kinject-probe's order (root, BTF, kprobes,
-// bpf_override_return, fmod_ret security_*, fmod_ret error-injectable, BPF LSM).
-std::vector<std::string> kinject_probe_lines(const KernelSupport& k);
-
-// One program to load and attach for a rule's target.
-struct KTargetPlan {
-  size_t rule = 0;          // index into the rules
-  KMechanism mechanism = KMechanism::kKprobeOverride;
-  std::string attach_to;    // kernel function (kprobe, fmod_ret) or LSM hook name
-  int64_t retval = 0;       // what it returns when injected
-};
-
-// One kprobe/kretprobe pair for a chain frame.
-struct KChainPlan {
-  size_t rule = 0;
-  size_t frame = 0;         // 0 = innermost
-  std::string function;
-};
-
-struct KinjectPlan {
-  std::vector<KTargetPlan> targets;  // one per rule, in rule order
-  std::vector<KChainPlan> chain;
-};
-
-// The mechanism a rule needs (via=, or the target's natural one).
-KMechanism kinject_mechanism(const KinjectRule& rule);
-
-// Decides what to load for `rules` on a kernel with `support`. A rule the kernel cannot carry is
-// an error whose message is exactly: "-k 'SPEC': " followed by the probe line of the first
-// mechanism it lacks (root, BTF, then kprobes for chain=/kprobe targets, then its own mechanism).
-Result<KinjectPlan> plan_kinject(std::span<const KinjectRule> rules, const KernelSupport& support);
+SYSVISOR_API Result<KinjectRule> parse_kinject_option(std::string_view spec);
 
 }  // namespace sysvisor

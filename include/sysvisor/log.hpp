@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "sysvisor/api.hpp"
+
 namespace sysvisor {
 
 struct LogEntry {
@@ -26,6 +28,6 @@ struct LogEntry {
 enum class LogFormat : uint8_t { kText, kJson };
 
 // One line of the -o log, without the newline.
-std::string format_log_entry(const LogEntry& entry, LogFormat format);
+SYSVISOR_API std::string format_log_entry(const LogEntry& entry, LogFormat format);
 
 }  // namespace sysvisor

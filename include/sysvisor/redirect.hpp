@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "sysvisor/api.hpp"
 #include "sysvisor/result.hpp"
 
 namespace sysvisor {
@@ -21,16 +22,16 @@ struct Redirect {
 
 // Parses "FROM=TO" (the -r option). A relative TO is made absolute against `cwd`.
 // Errors: missing '=', empty or relative FROM, empty TO.
-Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd);
+SYSVISOR_API Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd);
 
 // Parses "FROM TO [FROM TO ...]" (SYSVISOR_REDIRECT / COPYCAT), whitespace separated.
 // `source` names the variable in messages. Errors: odd number of words, empty or relative FROM.
-Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,
-                                                  std::string_view source);
+SYSVISOR_API Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,
+                                                               std::string_view source);
 
 // The rule set. Lookup cost grows with the depth of the path, not with the number of rules:
 // exact rules first, then the longest matching prefix rule.
-class RedirectTable {
+class SYSVISOR_API RedirectTable {
  public:
   // A later rule for the same FROM replaces the earlier one.
   void add(const Redirect& rule);

@@ -7,6 +7,8 @@
 #include <utility>
 #include <variant>
 
+#include "sysvisor/api.hpp"
+
 namespace sysvisor {
 
 // One failure: `code` is an errno value (0 when no errno applies), `message` is the complete

@@ -21,6 +21,7 @@
 #include <string_view>
 #include <vector>
 
+#include "sysvisor/api.hpp"
 #include "sysvisor/call.hpp"
 #include "sysvisor/inject.hpp"
 #include "sysvisor/kinject.hpp"
@@ -44,7 +45,7 @@ struct HandlerRule {
 // What the supervisor does to the program's calls. Order of decisions for one call: handler,
 // then inject rule, then redirect rule; a handler or inject rule that lets the call go on
 // (Reply::cont(), a signal-only rule) hands it to the next.
-struct Policy {
+struct SYSVISOR_API Policy {
   std::vector<Redirect> redirects;       // later rules for the same FROM win
   std::vector<InjectRule> injects;       // later rules replace earlier ones per syscall
   std::vector<std::string> trace_paths;  // -P: inject only into calls that refer to these paths
@@ -84,10 +85,6 @@ struct RunOptions {
   std::function<void(const LogEntry&)> log;
   // One line per warning (no prefix, no newline); default: dropped.
   std::function<void(std::string_view)> warn;
-  // Process-wide choices that only a command-line tool should make:
-  bool subreaper = false;  // PR_SET_CHILD_SUBREAPER and reap every orphan (waitid(P_ALL))
-  int signal_fd = -1;      // borrowed signalfd: SIGINT/SIGTERM/SIGHUP/SIGQUIT sent by a process are
-                           // forwarded to the program; SIGCHLD wakes orphan reaping
 };
 
 // The outcome of a run whose program was started.
@@ -107,7 +104,8 @@ struct RunResult {
 // Runs `command` under `policy`. Errors: a bad policy (EINVAL), kernel refusals (ENOSYS: no user
 // notification; EBUSY: already under a seccomp listener). A program that cannot be executed is a
 // RunResult with exec_errno (ENOENT: not found, else not executable).
-Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options = {});
+SYSVISOR_API Result<RunResult> run(const Policy& policy, const Command& command,
+                                    const RunOptions& options = {});
 
 // Runs `body` in a forked child under `policy` and reports it like a program: its return value is
 // the exit code; an exception escaping it exits with 70. Counting for when= starts on entry to
@@ -116,7 +114,7 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
 // practice; locks held by other threads of the caller stay held). The caller's stdio buffers are
 // flushed before the fork; the child flushes its own at the end and leaves with _exit, so no
 // atexit handler or static destructor of the caller runs in it.
-Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body,
-                               const RunOptions& options = {});
+SYSVISOR_API Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body,
+                                            const RunOptions& options = {});
 
 }  // namespace sysvisor

@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "sysvisor/api.hpp"
+
 namespace sysvisor {
 
 class UniqueFd {

@@ -9,12 +9,17 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <functional>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "engine/run_program.hpp"
+#include "kinject/kinject_plan.hpp"
 #include "kinject/kinject_session.hpp"
 #include "sysvisor/supervisor.hpp"
 #include "sysvisor/unique_fd.hpp"
@@ -38,6 +43,68 @@ constexpr int kExitNotFound = 127;
   _exit(128 + sig);  // a signal whose default action does not kill
 }
 
+// --help, --version, --kinject-probe: what to print instead of running; nothing otherwise.
+std::optional<int> answer_without_running(const sysvisor::CliConfig& config, const std::string& prog) {
+  if (config.help) {
+    fmt::print("{}", config.help_text);
+    return 0;
+  }
+  if (config.version) {
+    fmt::print("{} {}\n", prog, SYSVISOR_VERSION);
+    return 0;
+  }
+  if (!config.kinject_probe) return std::nullopt;
+  auto support = sysvisor::probe_kernel_support();
+  if (!support) {
+    fmt::print(stderr, "{}: {}\n", prog, support.error().message);
+    return kExitFailure;
+  }
+  for (const std::string& line : sysvisor::kinject_probe_lines(*support)) fmt::print("{}\n", line);
+  return 0;
+}
+
+// Signals are taken through a signalfd in the supervisor's loop: never a handler. Blocked before
+// any thread exists, so that every thread inherits the mask.
+sysvisor::UniqueFd block_signals() {
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&sigs, s);
+  sigprocmask(SIG_BLOCK, &sigs, nullptr);
+  return sysvisor::UniqueFd(signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+}
+
+// -o FILE: one write per line; a failure (a full disk) is said once and supervision goes on.
+std::function<void(const sysvisor::LogEntry&)> log_writer(int fd, const sysvisor::CliConfig& config,
+                                                          const std::string& prog) {
+  auto failed = std::make_shared<bool>(false);
+  return [fd, &config, &prog, failed](const sysvisor::LogEntry& entry) {
+    std::string line = sysvisor::format_log_entry(entry, config.log_format);
+    line += '\n';
+    if (write(fd, line.data(), line.size()) != static_cast<ssize_t>(line.size()) && !*failed) {
+      *failed = true;
+      fmt::print(stderr, "{}: writing the log '{}' failed ({}): later lines are lost\n", prog, config.log_path,
+                 errno != 0 ? std::strerror(errno) : "short write");
+    }
+  };
+}
+
+// The exit status for a run's outcome (a program killed by a signal: the same death).
+int exit_status(const sysvisor::RunResult& result, const sysvisor::CliConfig& config, const std::string& prog,
+                sysvisor::UniqueFd& sigfd) {
+  if (result.exec_errno != 0) {
+    fmt::print(stderr, "{}: cannot run '{}': {}\n", prog, config.command.argv[0], std::strerror(result.exec_errno));
+    return result.exec_errno == ENOENT ? kExitNotFound : kExitNotExecutable;
+  }
+  for (size_t i = 0; i < result.kinject_hits.size(); ++i)
+    fmt::print(stderr, "{}: -k '{}': {} injected, {} counted\n", prog, config.policy.kinjects[i].text,
+               result.kinject_hits[i], result.kinject_matched[i]);
+  if (result.term_signal != 0) {
+    sigfd.reset();
+    die_of(result.term_signal);
+  }
+  return result.exit_code;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -51,37 +118,13 @@ int main(int argc, char** argv) {
     fmt::print(stderr, "{}: {}\n", prog, config.error().message);
     return kExitFailure;
   }
-  if (config->help) {
-    fmt::print("{}", config->help_text);
-    return 0;
-  }
-  if (config->version) {
-    fmt::print("{} {}\n", prog, SYSVISOR_VERSION);
-    return 0;
-  }
-  if (config->kinject_probe) {
-    auto support = sysvisor::probe_kernel_support();
-    if (!support) {
-      fmt::print(stderr, "{}: {}\n", prog, support.error().message);
-      return kExitFailure;
-    }
-    for (const std::string& line : sysvisor::kinject_probe_lines(*support)) fmt::print("{}\n", line);
-    return 0;
-  }
+  if (auto status = answer_without_running(*config, prog)) return *status;
 
-  // Signals are taken through a signalfd in the supervisor's loop: never a handler. Blocked before
-  // any thread exists, so that every thread inherits the mask.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigaddset(&sigs, s);
-  sigset_t old_mask;
-  sigprocmask(SIG_BLOCK, &sigs, &old_mask);
-  sysvisor::UniqueFd sigfd(signalfd(-1, &sigs, SFD_CLOEXEC | SFD_NONBLOCK));
+  sysvisor::UniqueFd sigfd = block_signals();
   if (!sigfd) {
     fmt::print(stderr, "{}: signalfd: {}\n", prog, std::strerror(errno));
     return kExitFailure;
   }
-
   // The log is opened only once everything else parsed: a bad rule leaves the user's file alone.
   sysvisor::UniqueFd log_fd;
   if (!config->log_path.empty()) {
@@ -91,40 +134,15 @@ int main(int argc, char** argv) {
       return kExitFailure;
     }
   }
-
   sysvisor::RunOptions options;
-  bool log_failed = false;
-  if (log_fd) {
-    options.log = [&](const sysvisor::LogEntry& entry) {
-      std::string line = sysvisor::format_log_entry(entry, config->log_format);
-      line += '\n';
-      // One write per line; a failure (a full disk) is said once and supervision goes on.
-      if (write(log_fd.get(), line.data(), line.size()) != static_cast<ssize_t>(line.size()) && !log_failed) {
-        log_failed = true;
-        fmt::print(stderr, "{}: writing the log '{}' failed ({}): later lines are lost\n", prog,
-                   config->log_path, errno != 0 ? std::strerror(errno) : "short write");
-      }
-    };
-  }
-  options.subreaper = true;
+  if (log_fd) options.log = log_writer(log_fd.get(), *config, prog);
   options.threads = config->threads;
-  options.signal_fd = sigfd.get();
   options.warn = [&prog](std::string_view line) { fmt::print(stderr, "{}: {}\n", prog, line); };
-  auto result = sysvisor::run(config->policy, config->command, options);
+  const sysvisor::ProcessOptions process{.subreaper = true, .signal_fd = sigfd.get()};
+  auto result = sysvisor::run_program(config->policy, config->command, options, process);
   if (!result) {
     fmt::print(stderr, "{}: {}\n", prog, result.error().message);
     return kExitFailure;
   }
-  if (result->exec_errno != 0) {
-    fmt::print(stderr, "{}: cannot run '{}': {}\n", prog, config->command.argv[0], std::strerror(result->exec_errno));
-    return result->exec_errno == ENOENT ? kExitNotFound : kExitNotExecutable;
-  }
-  for (size_t i = 0; i < result->kinject_hits.size(); ++i)
-    fmt::print(stderr, "{}: -k '{}': {} injected, {} counted\n", prog, config->policy.kinjects[i].text,
-               result->kinject_hits[i], result->kinject_matched[i]);
-  if (result->term_signal != 0) {
-    sigfd.reset();
-    die_of(result->term_signal);
-  }
-  return result->exit_code;
+  return exit_status(*result, *config, prog, sigfd);
 }

@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "engine/call_context.hpp"
 #include "kernel/process_memory.hpp"
 
 namespace sysvisor {
@@ -28,8 +29,8 @@ Result<void> Call::write(uint64_t addr, std::span<const std::byte> data) const {
 }
 
 bool Call::still_pending() const noexcept {
-  uint64_t notification = id;
-  return listener_ >= 0 && ioctl(listener_, SECCOMP_IOCTL_NOTIF_ID_VALID, &notification) == 0;
+  const detail::CallContext* context = detail::CallAccess::context(*this);
+  return context != nullptr && context->pending(id);
 }
 
 }  // namespace sysvisor

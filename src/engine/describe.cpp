@@ -10,7 +10,7 @@
 
 #include <fmt/format.h>
 
-#include "redirect/redirector.hpp"
+#include "policy/syscall_table.hpp"
 #include "sysvisor/unique_fd.hpp"
 
 namespace sysvisor {
@@ -40,12 +40,16 @@ std::string syscall_name(const Syscall& call) {
 std::vector<std::string> describe_args(const Syscall& call, std::optional<std::string_view> path) {
   std::vector<std::string> out;
   for (size_t i = 0; i < 6; ++i) out.push_back(fmt::format("{:#x}", call.args[i]));
-  if (path && redirect_path_arg(call.sysno) == 1) {
-    const int dirfd = call.int_arg(0);
-    out[0] = dirfd == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", dirfd);
+  const SyscallEntry* entry = SyscallTable::instance().entry(personality_of(call.arch), call.nr);
+  if (!path || entry == nullptr || entry->shape == nullptr) return out;
+  const ArgShape::PathSlot slot = entry->shape->paths()[0];
+  if (slot.path < 0) return out;
+  if (slot.dirfd >= 0) {
+    const int dirfd = call.int_arg(static_cast<size_t>(slot.dirfd));
+    out[static_cast<size_t>(slot.dirfd)] = dirfd == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", dirfd);
   }
-  if (path) {
-    const size_t index = redirect_path_arg(call.sysno);
+  {
+    const auto index = static_cast<size_t>(slot.path);
     std::string quoted = "\"";
     for (char c : *path) {
       if (c == '"' || c == '\\') quoted += '\\';

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/call.hpp"
+#include "policy/syscall.hpp"
 #include "sysvisor/inject.hpp"
 
 namespace sysvisor {

@@ -6,6 +6,24 @@
 #include <nlohmann/json.hpp>
 
 namespace sysvisor {
+namespace {
+
+// A free-text field (a redirect target is the user's path) as strace escapes strings: no byte of
+// it can end the line or forge another one.
+std::string escaped(std::string_view text) {
+  std::string out;
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c == '\\') out += "\\\\";
+    else if (u < 0x20 || u == 0x7f) out += fmt::format("\\{:03o}", u);
+    else out += c;
+  }
+  return out;
+}
+
+}  // namespace
 
 std::string format_log_entry(const LogEntry& e, LogFormat format) {
   if (format == LogFormat::kJson) {
@@ -25,7 +43,7 @@ std::string format_log_entry(const LogEntry& e, LogFormat format) {
     line += e.args[i];
   }
   line += fmt::format(") {}", e.action);
-  if (!e.detail.empty()) line += fmt::format(" {}", e.detail);
+  if (!e.detail.empty()) line += fmt::format(" {}", escaped(e.detail));
   if (e.result) line += fmt::format(" = {}", *e.result);
   if (e.arch != "x86_64") line += fmt::format(" [{}]", e.arch);
   return line;

@@ -18,12 +18,12 @@
 #include <fmt/format.h>
 
 #include "policy/filter.hpp"
-#include "policy/handler_table.hpp"
 #include "kinject/kinject_engine.hpp"
 #include "kernel/launcher.hpp"
 #include "kernel/notify_fd.hpp"
-#include "policy/policy_filter.hpp"
-#include "engine/server.hpp"
+#include "engine/run_program.hpp"
+#include "engine/session.hpp"
+#include "policy/compiled_policy.hpp"
 
 extern char** environ;
 
@@ -43,29 +43,21 @@ std::string lost_privileges(const std::string& path) {
 
 // Everything a run needs before the fork, built from the policy; lives until the run ends.
 struct Prepared {
-  RedirectTable redirects;
-  InjectTable injects;
-  TracedPaths traced;
-  HandlerTable handlers;
+  CompiledPolicy compiled;
   std::vector<sock_filter> filter;
-  bool allow_io_uring = false;
   std::unique_ptr<KinjectSession> kinject;  // -k: loaded and attached, armed by the program's execve
-  FilterInputs inputs() const { return {redirects, injects, traced, allow_io_uring, handlers.keys()}; }
 };
 
-Result<void> prepare(const Policy& policy, const RunOptions& options, Prepared& out) {
-  for (const Redirect& r : policy.redirects) out.redirects.add(r);
+Result<Prepared> prepare(const Policy& policy, const RunOptions& options) {
   for (const InjectRule& rule : policy.injects) {
     for (const std::string& w : rule.warnings)
       if (options.warn) options.warn(w);
-    out.injects.add(rule);
   }
-  for (const std::string& p : policy.trace_paths) out.traced.add(p);
-  if (auto ok = out.handlers.build(policy.handlers); !ok) return std::move(ok).error();
-  out.allow_io_uring = policy.allow_io_uring;
-  auto filter = build_filter(policy_filter_rules(out.inputs()));
+  auto compiled = CompiledPolicy::compile(policy);
+  if (!compiled) return std::move(compiled).error();
+  auto filter = build_filter(compiled->filter_rules());
   if (!filter) return std::move(filter).error();
-  out.filter = std::move(filter).value();
+  Prepared out{std::move(compiled).value(), std::move(filter).value(), nullptr};
   // User notification itself (Linux 5.0).
   uint32_t action = SECCOMP_RET_USER_NOTIF;
   if (syscall(SYS_seccomp, SECCOMP_GET_ACTION_AVAIL, 0, &action) != 0)
@@ -75,19 +67,20 @@ Result<void> prepare(const Policy& policy, const RunOptions& options, Prepared& 
     if (!session) return std::move(session).error();
     out.kinject = std::move(session).value();
   }
-  return {};
+  return out;
 }
 
 // Forks (exec or body), serves the listener until the tree has exited, and reports.
-Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec& spec, const RunOptions& options) {
+Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec& spec, const RunOptions& options,
+                            const ProcessOptions& process) {
   spec.filter = prepared.filter;
   sigemptyset(&spec.child_sigmask);
   pthread_sigmask(SIG_SETMASK, nullptr, &spec.child_sigmask);
-  if (options.signal_fd >= 0) {
+  if (process.signal_fd >= 0) {
     // The caller blocked these for its signalfd; the program starts with them unblocked.
     for (int s : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGCHLD}) sigdelset(&spec.child_sigmask, s);
   }
-  if (!prepared.redirects.empty()) {
+  if (!prepared.compiled.redirects().empty()) {
     // ADDFD with SEND (Linux 5.14) is what redirection answers with.
     spec.check_listener = [](int fd) -> Result<void> {
       if (NotifyFd(UniqueFd(dup(fd))).supports_addfd_send()) return {};
@@ -95,7 +88,7 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
                                 "(Linux 5.14), which redirection needs");
     };
   }
-  if (options.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
+  if (process.subreaper && prctl(PR_SET_CHILD_SUBREAPER, 1) != 0)
     return make_error(errno, fmt::format("prctl(PR_SET_CHILD_SUBREAPER): {}", std::strerror(errno)));
 
   if (prepared.kinject) {
@@ -107,13 +100,12 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   }
   auto child = launch(spec);
   if (!child) return std::move(child).error();
-  const FilterInputs inputs = prepared.inputs();
-  Server server(inputs, policy, prepared.handlers, options, *child, NotifyFd(child->take_listener()));
+  Session session(prepared.compiled, policy, options, process, *child, NotifyFd(child->take_listener()));
   // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
-  std::thread worker([&server, &options] { server.serve(std::clamp(options.threads, 1, 64)); });
+  std::thread worker([&session, &options] { session.serve(std::clamp(options.threads, 1, 64)); });
   worker.join();
-  RunResult result = server.result();
+  RunResult result = session.result();
   if (prepared.kinject) report_kinject(*prepared.kinject, policy, options, child->pid(), result);
   return result;
 }
@@ -144,9 +136,14 @@ Policy& Policy::on(std::string syscall, Handler handler) {
 }
 
 Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options) {
+  return run_program(policy, command, options, ProcessOptions{});
+}
+
+Result<RunResult> run_program(const Policy& policy, const Command& command, const RunOptions& options,
+                              const ProcessOptions& process) {
   if (command.argv.empty()) return make_error(EINVAL, "no program to run");
-  Prepared prepared;
-  if (auto ok = prepare(policy, options, prepared); !ok) return std::move(ok).error();
+  auto prepared = prepare(policy, options);
+  if (!prepared) return std::move(prepared).error();
 
   LaunchSpec spec;
   spec.argv = command.argv;
@@ -169,16 +166,16 @@ Result<RunResult> run(const Policy& policy, const Command& command, const RunOpt
     options.warn(fmt::format("'{}' is {}: under sysvisor it runs without that privilege (PR_SET_NO_NEW_PRIVS)",
                              spec.path, why));
   spec.cwd = command.cwd;
-  return supervise(policy, prepared, spec, options);
+  return supervise(policy, *prepared, spec, options, process);
 }
 
 Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body, const RunOptions& options) {
   if (!body) return make_error(EINVAL, "no function to run");
-  Prepared prepared;
-  if (auto ok = prepare(policy, options, prepared); !ok) return std::move(ok).error();
+  auto prepared = prepare(policy, options);
+  if (!prepared) return std::move(prepared).error();
   LaunchSpec spec;
   spec.body = body;
-  return supervise(policy, prepared, spec, options);
+  return supervise(policy, *prepared, spec, options, ProcessOptions{});
 }
 
 }  // namespace sysvisor

@@ -3,7 +3,8 @@
 // Each rule below states the strace 6.1 behaviour it reproduces; all were checked against the
 // strace 6.1 binary (`strace -f -qq -o /dev/null -e … true`) and are pinned by
 // tests/unit/test_inject_parse.cpp. Where sysvisor refuses what strace accepts, the refusal
-// says why (user notification cannot do it).
+// says why (user notification cannot do it). The values of error=, retval=, when= and signal=
+// are read by src/policy/option_grammar.cpp, which -k shares.
 #include <regex.h>
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include <cstring>
 #include <string>
 
+#include "policy/option_grammar.hpp"
 #include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
 #include "policy/one_line.hpp"
@@ -24,34 +26,7 @@
 namespace sysvisor {
 namespace {
 
-constexpr int kMaxErrno = 4095;     // strace's MAX_ERRNO_VALUE
-constexpr int kMaxSignal = 64;      // NSIG_BYTES * 8 on x86
 constexpr size_t kMaxPokeHex = 2048;
-
-// ---------------------------------------------------------------------------------------------
-// Numbers as strace's string_to_uint_ex reads them: strtoll base 10 over the whole string
-// (leading blanks and a sign allowed, negative rejected), then an optional end character.
-
-struct UintParse {
-  long long value = -1;   // -1: rejected
-  size_t end = 0;         // index of the first unparsed character
-};
-
-UintParse string_to_uint(const std::string& s, unsigned long long max, std::string_view ending = {}) {
-  UintParse r;
-  if (s.empty()) return r;
-  errno = 0;
-  char* end = nullptr;
-  const long long v = std::strtoll(s.c_str(), &end, 10);
-  if (end == s.c_str() || v < 0 || static_cast<unsigned long long>(v) > max ||
-      (v == LLONG_MAX && errno == ERANGE)) {
-    return r;
-  }
-  if (*end != '\0' && ending.find(*end) == std::string_view::npos) return r;
-  r.value = v;
-  r.end = static_cast<size_t>(end - s.c_str());
-  return r;
-}
 
 bool iequals(std::string_view a, std::string_view b) {
   return a.size() == b.size() &&
@@ -73,59 +48,6 @@ std::vector<std::string> split(std::string_view s, char sep) {
   }
   return out;
 }
-
-// ---------------------------------------------------------------------------------------------
-// errno and signal names.
-
-// strace 6.1's x86 errno names (its errnoent: the kernel's names, no aliases such as
-// EWOULDBLOCK, EDEADLOCK or ENOTSUP; 41 and 58 unnamed; kernel-internal 512..530 except 519
-// ENOPARAM, which 6.1 does not know, nor 531 ENOGRACE).
-struct ErrnoName {
-  int value;
-  std::string_view name;
-};
-constexpr ErrnoName kErrnoNames[] = {
-    {1, "EPERM"}, {2, "ENOENT"}, {3, "ESRCH"}, {4, "EINTR"}, {5, "EIO"}, {6, "ENXIO"},
-    {7, "E2BIG"}, {8, "ENOEXEC"}, {9, "EBADF"}, {10, "ECHILD"}, {11, "EAGAIN"}, {12, "ENOMEM"},
-    {13, "EACCES"}, {14, "EFAULT"}, {15, "ENOTBLK"}, {16, "EBUSY"}, {17, "EEXIST"}, {18, "EXDEV"},
-    {19, "ENODEV"}, {20, "ENOTDIR"}, {21, "EISDIR"}, {22, "EINVAL"}, {23, "ENFILE"},
-    {24, "EMFILE"}, {25, "ENOTTY"}, {26, "ETXTBSY"}, {27, "EFBIG"}, {28, "ENOSPC"},
-    {29, "ESPIPE"}, {30, "EROFS"}, {31, "EMLINK"}, {32, "EPIPE"}, {33, "EDOM"}, {34, "ERANGE"},
-    {35, "EDEADLK"}, {36, "ENAMETOOLONG"}, {37, "ENOLCK"}, {38, "ENOSYS"}, {39, "ENOTEMPTY"},
-    {40, "ELOOP"}, {42, "ENOMSG"}, {43, "EIDRM"}, {44, "ECHRNG"}, {45, "EL2NSYNC"},
-    {46, "EL3HLT"}, {47, "EL3RST"}, {48, "ELNRNG"}, {49, "EUNATCH"}, {50, "ENOCSI"},
-    {51, "EL2HLT"}, {52, "EBADE"}, {53, "EBADR"}, {54, "EXFULL"}, {55, "ENOANO"},
-    {56, "EBADRQC"}, {57, "EBADSLT"}, {59, "EBFONT"}, {60, "ENOSTR"}, {61, "ENODATA"},
-    {62, "ETIME"}, {63, "ENOSR"}, {64, "ENONET"}, {65, "ENOPKG"}, {66, "EREMOTE"},
-    {67, "ENOLINK"}, {68, "EADV"}, {69, "ESRMNT"}, {70, "ECOMM"}, {71, "EPROTO"},
-    {72, "EMULTIHOP"}, {73, "EDOTDOT"}, {74, "EBADMSG"}, {75, "EOVERFLOW"}, {76, "ENOTUNIQ"},
-    {77, "EBADFD"}, {78, "EREMCHG"}, {79, "ELIBACC"}, {80, "ELIBBAD"}, {81, "ELIBSCN"},
-    {82, "ELIBMAX"}, {83, "ELIBEXEC"}, {84, "EILSEQ"}, {85, "ERESTART"}, {86, "ESTRPIPE"},
-    {87, "EUSERS"}, {88, "ENOTSOCK"}, {89, "EDESTADDRREQ"}, {90, "EMSGSIZE"},
-    {91, "EPROTOTYPE"}, {92, "ENOPROTOOPT"}, {93, "EPROTONOSUPPORT"}, {94, "ESOCKTNOSUPPORT"},
-    {95, "EOPNOTSUPP"}, {96, "EPFNOSUPPORT"}, {97, "EAFNOSUPPORT"}, {98, "EADDRINUSE"},
-    {99, "EADDRNOTAVAIL"}, {100, "ENETDOWN"}, {101, "ENETUNREACH"}, {102, "ENETRESET"},
-    {103, "ECONNABORTED"}, {104, "ECONNRESET"}, {105, "ENOBUFS"}, {106, "EISCONN"},
-    {107, "ENOTCONN"}, {108, "ESHUTDOWN"}, {109, "ETOOMANYREFS"}, {110, "ETIMEDOUT"},
-    {111, "ECONNREFUSED"}, {112, "EHOSTDOWN"}, {113, "EHOSTUNREACH"}, {114, "EALREADY"},
-    {115, "EINPROGRESS"}, {116, "ESTALE"}, {117, "EUCLEAN"}, {118, "ENOTNAM"},
-    {119, "ENAVAIL"}, {120, "EISNAM"}, {121, "EREMOTEIO"}, {122, "EDQUOT"},
-    {123, "ENOMEDIUM"}, {124, "EMEDIUMTYPE"}, {125, "ECANCELED"}, {126, "ENOKEY"},
-    {127, "EKEYEXPIRED"}, {128, "EKEYREVOKED"}, {129, "EKEYREJECTED"}, {130, "EOWNERDEAD"},
-    {131, "ENOTRECOVERABLE"}, {132, "ERFKILL"}, {133, "EHWPOISON"},
-    {512, "ERESTARTSYS"}, {513, "ERESTARTNOINTR"}, {514, "ERESTARTNOHAND"},
-    {515, "ENOIOCTLCMD"}, {516, "ERESTART_RESTARTBLOCK"}, {517, "EPROBE_DEFER"},
-    {518, "EOPENSTALE"}, {521, "EBADHANDLE"}, {522, "ENOTSYNC"}, {523, "EBADCOOKIE"},
-    {524, "ENOTSUPP"}, {525, "ETOOSMALL"}, {526, "ESERVERFAULT"}, {527, "EBADTYPE"},
-    {528, "EJUKEBOX"}, {529, "EIOCBQUEUED"}, {530, "ERECALLCONFLICT"},
-};
-
-// x86 signal names 1..31 (without SIG); 32 is RTMIN, 33..64 RT_1..RT_32 (strace's signame).
-constexpr std::string_view kSignalNames[32] = {
-    "",     "HUP",  "INT",    "QUIT", "ILL",  "TRAP", "ABRT", "BUS",  "FPE",    "KILL", "USR1",
-    "SEGV", "USR2", "PIPE",   "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN",
-    "TTOU", "URG",  "XCPU",   "XFSZ", "VTALRM", "PROF", "WINCH", "IO",  "PWR",  "SYS",
-};
 
 // ---------------------------------------------------------------------------------------------
 // SET parsing (strace's qualify_syscall_tokens).
@@ -323,49 +245,17 @@ std::optional<std::vector<Poke>> parse_pokes(const std::string& value) {
   return pokes;
 }
 
-// strace's when= parser; nullopt if invalid.
-std::optional<When> parse_when(const std::string& v) {
-  When w;
-  const UintParse first = string_to_uint(v, 0xffff, "+.");
-  if (first.value < 1) return std::nullopt;
-  w.first = static_cast<uint16_t>(first.value);
-  size_t end = first.end;
-  if (end < v.size() && v[end] == '.') {
-    if (end + 1 >= v.size() || v[end + 1] != '.') return std::nullopt;
-    const std::string rest = v.substr(end + 2);
-    const UintParse last = string_to_uint(rest, 0xffff, "+");
-    if (last.value < w.first || last.value == kWhenLastInf) return std::nullopt;
-    w.last = static_cast<uint16_t>(last.value);
-    end = end + 2 + last.end;
-  } else {
-    w.last = kWhenLastInf;
-  }
-  if (end < v.size()) {
-    const std::string step_text = v.substr(end + 1);
-    if (!step_text.empty()) {
-      const UintParse step = string_to_uint(step_text, 0xffff);
-      if (step.value < 1) return std::nullopt;
-      w.step = static_cast<uint16_t>(step.value);
-    } else {
-      w.step = 1;
-    }
-  } else {
-    w.step = w.last == kWhenLastInf ? 0 : 1;
-  }
-  return w;
-}
-
 // strace's check_inadvertent_fault_injection for x86_64 (64-bit kernel long, i386 compat).
 std::vector<std::string> retval_warnings(uint64_t v) {
   std::vector<std::string> out;
   bool inadvertent = false;
   const auto as64 = static_cast<int64_t>(v);
   const auto as32 = static_cast<int32_t>(static_cast<uint32_t>(v));
-  if (as64 < 0 && as64 >= -kMaxErrno) {
+  if (as64 < 0 && as64 >= -kMaxErrnoValue) {
     inadvertent = true;
     out.push_back("Inadvertent injection of error " + std::to_string(-as64) +
                   " is possible for retval=" + std::to_string(v));
-  } else if (as32 < 0 && as32 >= -kMaxErrno) {
+  } else if (as32 < 0 && as32 >= -kMaxErrnoValue) {
     inadvertent = true;
     out.push_back("Inadvertent injection of error " + std::to_string(-as32) +
                   " is possible in compat personality for retval=" + std::to_string(v));
@@ -396,6 +286,8 @@ SyscallSet complement(const SyscallSet& set) {
   return out;
 }
 
+namespace {
+
 Result<SyscallSet> parse_syscall_set_impl(std::string_view spec) {
   std::string_view s = spec;
   bool negate = false;
@@ -420,182 +312,158 @@ Result<SyscallSet> parse_syscall_set_impl(std::string_view spec) {
   return negate ? complement(set) : set;
 }
 
-Result<SyscallSet> parse_syscall_set(std::string_view spec) { return one_line(parse_syscall_set_impl(spec)); }
-
-std::optional<When> parse_when_expr(std::string_view text) { return parse_when(std::string(text)); }
-
-std::optional<int> errno_by_name(std::string_view name) {
-  for (const auto& e : kErrnoNames) {
-    if (iequals(e.name, name)) return e.value;
+// The body after "inject=" or "fault=" (which sets rule.is_fault); any other qualifier is
+// refused by name. The error is a clause.
+Result<std::string_view> strip_qualifier(std::string_view value, InjectRule& rule) {
+  if (starts_with(value, "inject=")) return value.substr(7);
+  if (starts_with(value, "fault=")) {
+    rule.is_fault = true;
+    return value.substr(6);
   }
-  return std::nullopt;
-}
-
-std::optional<int> signal_by_spec(std::string_view spec) {
-  if (!spec.empty() && spec[0] >= '0' && spec[0] <= '9') {
-    const UintParse n = string_to_uint(std::string(spec), 255);
-    if (n.value < 1 || n.value > kMaxSignal) return std::nullopt;
-    return static_cast<int>(n.value);
-  }
-  if (spec.size() >= 3 && iequals(spec.substr(0, 3), "SIG")) spec.remove_prefix(3);
-  for (int i = 1; i < 32; ++i) {
-    if (iequals(kSignalNames[i], spec)) return i;
-  }
-  if (iequals(spec, "RTMIN")) return 32;
-  if (spec.size() > 3 && iequals(spec.substr(0, 3), "RT_")) {
-    for (int i = 1; i <= 32; ++i) {
-      if (spec.substr(3) == std::to_string(i)) return 32 + i;
+  for (const std::string_view q : kOtherQualifiers) {
+    if (starts_with(value, q) && value.size() > q.size() && value[q.size()] == '=') {
+      return make_error(EINVAL, "unsupported qualifier '" + std::string(q) +
+                                    "=' (sysvisor takes only inject= and fault=)");
     }
   }
-  return std::nullopt;
+  return make_error(EINVAL,
+                    "unsupported: strace reads a bare SET as trace=SET; sysvisor takes only inject= and fault=");
 }
 
-bool InjectRule::errno_only_always() const noexcept {
-  return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit &&
-         !poke_enter && !poke_exit && when == When{};
+// error= or retval= (option_grammar.hpp reads the values): each once, not both.
+Result<void> apply_answer(const std::string& key, const std::string& val, InjectRule& rule) {
+  const bool is_error = key == "error=";
+  if (is_error ? rule.error.has_value() : rule.retval.has_value()) return make_error(EINVAL, key + " given twice");
+  if (rule.error || rule.retval) return make_error(EINVAL, "error= and retval= are exclusive");
+  if (is_error) {
+    Result<int> e = parse_error_value(val);
+    if (!e) return std::move(e).error();
+    rule.error = *e;
+    return {};
+  }
+  Result<uint64_t> v = parse_retval_value(val);
+  if (!v) return std::move(v).error();
+  rule.retval = *v;
+  rule.warnings = retval_warnings(*v);
+  return {};
 }
 
-namespace {
-Result<InjectRule> parse_inject_option_impl(std::string_view value);
-}  // namespace
+// delay_enter=, delay_exit=, poke_enter=, poke_exit=: each once.
+Result<void> apply_delay_or_poke(const std::string& key, const std::string& val, InjectRule& rule) {
+  if (key == "delay_enter=" || key == "delay_exit=") {
+    auto& slot = key == "delay_enter=" ? rule.delay_enter : rule.delay_exit;
+    if (slot) return make_error(EINVAL, key + " given twice");
+    const auto d = parse_delay(val);
+    if (!d) return make_error(EINVAL, "invalid delay '" + val + "' (microseconds, or a number with s, ms, us or ns)");
+    slot = *d;
+    return {};
+  }
+  auto& slot = key == "poke_enter=" ? rule.poke_enter : rule.poke_exit;
+  if (slot) return make_error(EINVAL, key + " given twice");
+  auto pokes = parse_pokes(val);
+  if (!pokes) {
+    return make_error(EINVAL, "invalid poke '" + val + "' (@arg1..@arg7=HEX, an even number of hex " +
+                                  "digits up to 2048, each argument once, comma-separated)");
+  }
+  slot = std::move(*pokes);
+  return {};
+}
 
-Result<InjectRule> parse_inject_option(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
+// One KEY=VALUE token after the SET. The error is a clause.
+Result<void> apply_token(const std::string& token, InjectRule& rule) {
+  const size_t eq = token.find('=');
+  const std::string key = eq == std::string::npos ? token : token.substr(0, eq + 1);
+  const std::string val = eq == std::string::npos ? std::string() : token.substr(eq + 1);
+  const bool fault_ok = key == "when=" || key == "error=" || key == "syscall=";
+  if (rule.is_fault && !fault_ok && eq != std::string::npos && kInjectKeys.find(key) != std::string_view::npos) {
+    return make_error(EINVAL, "'" + key + "' is not valid in fault= (it takes only error= and when=)");
+  }
+  if (key == "when=") {
+    Result<When> w = parse_when_value(val);
+    if (!w) return std::move(w).error();
+    rule.when = *w;  // strace: the last when= wins
+    return {};
+  }
+  if (key == "syscall=") {
+    return make_error(EINVAL, "'syscall=" + val + "' is not supported: seccomp user notification cannot " +
+                                  "run a different syscall in the caller's place");
+  }
+  if (key == "error=" || key == "retval=") return apply_answer(key, val, rule);
+  if (key == "signal=") {
+    if (rule.signal) return make_error(EINVAL, "signal= given twice");
+    Result<int> sig = parse_signal_value(val);
+    if (!sig) return std::move(sig).error();
+    rule.signal = *sig;
+    return {};
+  }
+  if (key == "delay_enter=" || key == "delay_exit=" || key == "poke_enter=" || key == "poke_exit=") {
+    return apply_delay_or_poke(key, val, rule);
+  }
+  return make_error(EINVAL, "unknown key '" + token + "' (" + (rule.is_fault ? "fault=" : "inject=") + " takes " +
+                                (rule.is_fault ? std::string("error=, when=") : std::string(kInjectKeys)) + ")");
+}
 
-namespace {
+// A rule needs an action (fault= defaults to ENOSYS, as in strace). A call we let through goes
+// to the kernel and is not seen again on its way out: only a call the supervisor answers
+// (error=/retval=) has an exit we control.
+Result<void> check_actions(InjectRule& rule) {
+  const bool has_action = rule.error || rule.retval || rule.signal || rule.delay_enter ||
+                          rule.delay_exit || rule.poke_enter || rule.poke_exit;
+  if (!has_action) {
+    if (!rule.is_fault) {
+      return make_error(EINVAL, "inject= needs an action: error=, retval=, signal=, delay_enter=, delay_exit=, "
+                                "poke_enter= or poke_exit=");
+    }
+    rule.error = ENOSYS;
+  }
+  if (!rule.answers()) {
+    constexpr std::string_view kWhy = " needs error= or retval=: a call let through to the kernel is not "
+                                      "stopped again on its way out under seccomp user notification";
+    if (rule.delay_exit) return make_error(EINVAL, "delay_exit=" + std::string(kWhy));
+    if (rule.poke_exit) return make_error(EINVAL, "poke_exit=" + std::string(kWhy));
+  }
+  return {};
+}
+
 Result<InjectRule> parse_inject_option_impl(std::string_view value) {
   const std::string where = "-e " + std::string(value);
   auto fail = [&](const std::string& why) { return make_error(EINVAL, where + ": " + why); };
 
   InjectRule rule;
-  std::string_view body;
-  if (starts_with(value, "inject=")) {
-    body = value.substr(7);
-  } else if (starts_with(value, "fault=")) {
-    body = value.substr(6);
-    rule.is_fault = true;
-  } else {
-    for (const std::string_view q : kOtherQualifiers) {
-      if (starts_with(value, q) && value.size() > q.size() && value[q.size()] == '=') {
-        return fail("unsupported qualifier '" + std::string(q) +
-                    "=' (sysvisor takes only inject= and fault=)");
-      }
-    }
-    return fail("unsupported: strace reads a bare SET as trace=SET; sysvisor takes only inject= and fault=");
-  }
+  const Result<std::string_view> body = strip_qualifier(value, rule);
+  if (!body) return fail(body.error().message);
   rule.text = std::string(value);
-  const char* kind = rule.is_fault ? "fault=" : "inject=";
 
   // strace: an empty expression or one starting with ':' has an empty SET, and the rest of
   // it is not looked at.
   std::string set_spec;
   std::vector<std::string> tokens;
-  if (!body.empty() && body[0] != ':') {
-    tokens = split(body, ':');
+  if (!body->empty() && body->front() != ':') {
+    tokens = split(*body, ':');
     set_spec = tokens.front();
     tokens.erase(tokens.begin());
   }
-
   for (const std::string& token : tokens) {
-    const size_t eq = token.find('=');
-    const std::string key = eq == std::string::npos ? token : token.substr(0, eq + 1);
-    const std::string val = eq == std::string::npos ? std::string() : token.substr(eq + 1);
-    const bool fault_ok = key == "when=" || key == "error=" || key == "syscall=";
-    if (rule.is_fault && !fault_ok && eq != std::string::npos &&
-        kInjectKeys.find(key) != std::string_view::npos) {
-      return fail("'" + key + "' is not valid in fault= (it takes only error= and when=)");
-    }
-    if (key == "when=") {
-      const auto w = parse_when(val);
-      if (!w) {
-        return fail("invalid when '" + val + "' (FIRST, FIRST+, FIRST+STEP, FIRST..LAST or " +
-                    "FIRST..LAST+STEP with FIRST and STEP 1..65535, LAST FIRST..65534)");
-      }
-      rule.when = *w;  // strace: the last when= wins
-    } else if (key == "syscall=") {
-      return fail("'syscall=" + val + "' is not supported: seccomp user notification cannot " +
-                  "run a different syscall in the caller's place");
-    } else if (key == "error=") {
-      if (rule.error) return fail("error= given twice");
-      if (rule.retval) return fail("error= and retval= are exclusive");
-      const UintParse n = string_to_uint(val, LLONG_MAX);
-      int e = 0;
-      if (n.value >= 0) {
-        // strace parses decimals (up to 4095) before names: "010" is 10, "0" and "4096" fail.
-        if (n.value < 1 || n.value > kMaxErrno) {
-          return fail("errno '" + val + "' out of range 1.." + std::to_string(kMaxErrno));
-        }
-        e = static_cast<int>(n.value);
-      } else if (const auto named = errno_by_name(val)) {
-        e = *named;
-      } else {
-        return fail("unknown errno '" + val + "'");
-      }
-      rule.error = e;
-    } else if (key == "retval=") {
-      if (rule.retval) return fail("retval= given twice");
-      if (rule.error) return fail("error= and retval= are exclusive");
-      errno = 0;
-      char* end = nullptr;
-      const unsigned long long v = std::strtoull(val.c_str(), &end, 0);
-      if (end == val.c_str() || *end != '\0' || ((v == 0 || v == ULLONG_MAX) && errno != 0)) {
-        return fail("invalid retval '" + val + "' (a number: decimal, 0x hex or 0 octal)");
-      }
-      rule.retval = v;
-      rule.warnings = retval_warnings(v);
-    } else if (key == "signal=") {
-      if (rule.signal) return fail("signal= given twice");
-      const auto sig = signal_by_spec(val);
-      if (!sig) return fail("unknown signal '" + val + "' (a name such as USR1 or SIGUSR1, or 1..64)");
-      rule.signal = *sig;
-    } else if (key == "delay_enter=" || key == "delay_exit=") {
-      auto& slot = key == "delay_enter=" ? rule.delay_enter : rule.delay_exit;
-      if (slot) return fail(key + " given twice");
-      const auto d = parse_delay(val);
-      if (!d) return fail("invalid delay '" + val + "' (microseconds, or a number with s, ms, us or ns)");
-      slot = *d;
-    } else if (key == "poke_enter=" || key == "poke_exit=") {
-      auto& slot = key == "poke_enter=" ? rule.poke_enter : rule.poke_exit;
-      if (slot) return fail(key + " given twice");
-      auto pokes = parse_pokes(val);
-      if (!pokes) {
-        return fail("invalid poke '" + val + "' (@arg1..@arg7=HEX, an even number of hex " +
-                    "digits up to 2048, each argument once, comma-separated)");
-      }
-      slot = std::move(*pokes);
-    } else {
-      return fail("unknown key '" + token + "' (" + kind + " takes " +
-                  (rule.is_fault ? std::string("error=, when=") : std::string(kInjectKeys)) + ")");
-    }
+    if (const Result<void> r = apply_token(token, rule); !r) return fail(r.error().message);
   }
 
   Result<SyscallSet> set = parse_syscall_set(set_spec);
   if (!set) return fail(set.error().message);
   rule.set = std::move(*set);
-
-  const bool has_action = rule.error || rule.retval || rule.signal || rule.delay_enter ||
-                          rule.delay_exit || rule.poke_enter || rule.poke_exit;
-  if (!has_action) {
-    if (!rule.is_fault) {
-      return fail("inject= needs an action: error=, retval=, signal=, delay_enter=, delay_exit=, "
-                  "poke_enter= or poke_exit=");
-    }
-    rule.error = ENOSYS;  // strace: fault= defaults to ENOSYS
-  }
-  // A call we let through goes to the kernel and is not seen again on its way out: only a call
-  // the supervisor answers (error=/retval=) has an exit we control.
-  if (!rule.answers()) {
-    if (rule.delay_exit) {
-      return fail("delay_exit= needs error= or retval=: a call let through to the kernel is not " +
-                  std::string("stopped again on its way out under seccomp user notification"));
-    }
-    if (rule.poke_exit) {
-      return fail("poke_exit= needs error= or retval=: a call let through to the kernel is not " +
-                  std::string("stopped again on its way out under seccomp user notification"));
-    }
-  }
+  if (const Result<void> r = check_actions(rule); !r) return fail(r.error().message);
   return rule;
 }
+
 }  // namespace
+
+Result<SyscallSet> parse_syscall_set(std::string_view spec) { return one_line(parse_syscall_set_impl(spec)); }
+
+Result<InjectRule> parse_inject_option(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
+
+bool InjectRule::errno_only_always() const noexcept {
+  return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit &&
+         !poke_enter && !poke_exit && when == When{};
+}
 
 std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> InjectTable::make_empty_index() {
   std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> index{};

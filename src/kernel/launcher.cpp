@@ -135,6 +135,61 @@ Result<std::string> resolve_program(const std::string& name, const char* path_en
   return found_not_executable ? make_error(EACCES, "Permission denied") : make_error(ENOENT, "No such file or directory");
 }
 
+namespace {
+
+// Kills the child that did not get to exec and waits for it.
+void kill_child(int pidfd) {
+  syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0);
+  siginfo_t info{};
+  waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
+}
+
+// The child published its listener number: take it, run the checks, and let the child go on.
+Result<UniqueFd> take_listener(const LaunchSpec& spec, Handshake* page, int pidfd, int fd) {
+  UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd, fd, 0)));
+  if (!listener) {
+    const int err = errno;
+    kill_child(pidfd);
+    return make_error(err, fmt::format("pidfd_getfd: cannot take the listener from the child: {}{}",
+                                       std::strerror(err),
+                                       err == EPERM ? " (ptrace access denied: Yama ptrace_scope 2 or 3?)" : ""));
+  }
+  Result<void> ok = spec.check_listener ? spec.check_listener(listener.get()) : Result<void>{};
+  if (ok && spec.before_go) ok = spec.before_go(pidfd);
+  if (!ok) {
+    kill_child(pidfd);
+    return std::move(ok).error();
+  }
+  page->go.store(1, std::memory_order_release);
+  return listener;
+}
+
+// Waits for the child to publish its listener, or to fail (its failed step) or die.
+Result<UniqueFd> wait_for_listener(const LaunchSpec& spec, Handshake* page, int pidfd) {
+  while (true) {
+    const int fd = page->listener.load(std::memory_order_acquire);
+    if (fd >= 0) return take_listener(spec, page, pidfd, fd);
+    if (page->setup_step.load(std::memory_order_acquire) != kStepNone) {
+      const int err = page->setup_errno.load(std::memory_order_relaxed);
+      const int step = page->setup_step.load(std::memory_order_relaxed);
+      siginfo_t info{};
+      waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
+      if (step == kStepSeccomp && err == EBUSY)
+        return make_error(err, "cannot install the seccomp filter: another seccomp listener is already active "
+                               "on this process (sysvisor under sysvisor, or another supervisor) (EBUSY)");
+      return make_error(err, fmt::format("{}: {}", step_name(step), std::strerror(err)));
+    }
+    pollfd p{pidfd, POLLIN, 0};
+    if (poll(&p, 1, 1) == 1 && page->listener.load() < 0 && page->setup_step.load() == kStepNone) {
+      siginfo_t info{};
+      waitid(P_PIDFD, static_cast<id_t>(pidfd), &info, WEXITED);
+      return make_error(ECHILD, "the child died before installing the filter");
+    }
+  }
+}
+
+}  // namespace
+
 Result<Launched> launch(const LaunchSpec& spec) {
   void* mem = mmap(nullptr, sizeof(Handshake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return make_error(errno, fmt::format("mmap: {}", std::strerror(errno)));
@@ -165,52 +220,12 @@ Result<Launched> launch(const LaunchSpec& spec) {
     unmap();
     return make_error(err, fmt::format("pidfd_open: {}", std::strerror(err)));
   }
-  // Wait for the child to publish its listener (or to fail and exit).
-  while (true) {
-    const int fd = page->listener.load(std::memory_order_acquire);
-    if (fd >= 0) {
-      UniqueFd listener(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), fd, 0)));
-      if (!listener) {
-        const int err = errno;
-        syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-        unmap();
-        return make_error(err, fmt::format("pidfd_getfd: cannot take the listener from the child: {}{}",
-                                           std::strerror(err),
-                                           err == EPERM ? " (ptrace access denied: Yama ptrace_scope 2 or 3?)" : ""));
-      }
-      if (spec.check_listener || spec.before_go) {
-        Result<void> ok = spec.check_listener ? spec.check_listener(listener.get()) : Result<void>{};
-        if (ok && spec.before_go) ok = spec.before_go(pidfd.get());
-        if (!ok) {
-          syscall(SYS_pidfd_send_signal, pidfd.get(), SIGKILL, nullptr, 0);
-          siginfo_t info{};
-          waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
-          unmap();
-          return std::move(ok).error();
-        }
-      }
-      page->go.store(1, std::memory_order_release);
-      return Launched(pid, std::move(pidfd), std::move(listener), page);
-    }
-    if (page->setup_step.load(std::memory_order_acquire) != kStepNone) {
-      const int err = page->setup_errno.load(std::memory_order_relaxed);
-      const int step = page->setup_step.load(std::memory_order_relaxed);
-      siginfo_t info{};
-      waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
-      unmap();
-      if (step == kStepSeccomp && err == EBUSY)
-        return make_error(err, "cannot install the seccomp filter: another seccomp listener is already active "
-                               "on this process (sysvisor under sysvisor, or another supervisor) (EBUSY)");
-      return make_error(err, fmt::format("{}: {}", step_name(step), std::strerror(err)));
-    }
-    pollfd p{pidfd.get(), POLLIN, 0};
-    if (poll(&p, 1, 1) == 1 && page->listener.load() < 0 && page->setup_step.load() == kStepNone) {
-      siginfo_t info{};
-      waitid(P_PIDFD, static_cast<id_t>(pidfd.get()), &info, WEXITED);
-      unmap();
-      return make_error(ECHILD, "the child died before installing the filter");
-    }
+  auto listener = wait_for_listener(spec, page, pidfd.get());
+  if (!listener) {
+    unmap();
+    return std::move(listener).error();
   }
+  return Launched(pid, std::move(pidfd), std::move(listener).value(), page);
 }
 
 }  // namespace sysvisor

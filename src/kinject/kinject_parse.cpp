@@ -1,14 +1,17 @@
-// -k SPEC: parsing and the load plan. Pure; the grammar is documented in sysvisor/kinject.hpp.
+// -k SPEC: parsing (sysvisor/kinject.hpp, where the grammar is documented) and the load plan
+// (kinject/kinject_plan.hpp). Pure. error=, retval= and when= are read as -e inject= reads them
+// (policy/option_grammar.hpp).
 #include "sysvisor/kinject.hpp"
 
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
 
+#include "kinject/kinject_plan.hpp"
+#include "policy/option_grammar.hpp"
+
 namespace sysvisor {
 namespace {
-
-constexpr int kMaxErrno = 4095;
 
 bool is_ident(std::string_view s) {
   if (s.empty()) return false;
@@ -19,7 +22,8 @@ bool is_ident(std::string_view s) {
   return !(s[0] >= '0' && s[0] <= '9');
 }
 
-// A whole-string integer, base 0 (0x.., 0.., decimal), optionally negative (two's complement).
+// A whole-string integer, base 0 (0x.., 0.., decimal), optionally negative (two's complement):
+// argument test values and seed=. (error=, retval= and when= use option_grammar.hpp.)
 std::optional<uint64_t> parse_u64(std::string_view text) {
   std::string s(text);
   if (s.empty() || s[0] == ' ' || s[0] == '+') return std::nullopt;
@@ -133,6 +137,141 @@ std::optional<double> parse_prob(std::string_view text) {
   return v;
 }
 
+// The first item: which kernel function the rule hooks. The error is a clause.
+Result<void> parse_target(std::string_view target, KinjectRule& rule) {
+  if (target.empty())
+    return make_error(EINVAL, "missing target (kmalloc, alloc_page, bio, security_NAME, lsm/HOOK or a function)");
+  if (target == "kmalloc") {
+    rule.target = KTarget::kKmalloc;
+    rule.function = "should_failslab";
+  } else if (target == "alloc_page") {
+    rule.target = KTarget::kAllocPage;
+    rule.function = "should_fail_alloc_page";
+  } else if (target == "bio") {
+    rule.target = KTarget::kBio;
+    rule.function = "should_fail_bio";
+  } else if (target.starts_with("lsm/")) {
+    rule.target = KTarget::kLsm;
+    rule.function = std::string(target.substr(4));
+    if (!is_ident(rule.function)) return make_error(EINVAL, "invalid LSM hook name '" + rule.function + "'");
+  } else if (is_ident(target)) {
+    rule.target = target.starts_with("security_") && target.size() > 9 ? KTarget::kSecurity : KTarget::kFunction;
+    rule.function = std::string(target);
+  } else {
+    return make_error(EINVAL, "invalid target '" + std::string(target) + "'");
+  }
+  return {};
+}
+
+// The items that may appear once and leave no trace in the rule when absent.
+struct Seen {
+  bool when = false;
+  bool seed = false;
+  bool chain = false;
+};
+
+// error=, retval=, when=: the values as -e inject= reads them (option_grammar.hpp); each once,
+// error= and retval= not both.
+Result<void> apply_shared_item(std::string_view key, const std::string& val, KinjectRule& rule, Seen& seen) {
+  if (key == "when=") {
+    if (seen.when) return make_error(EINVAL, "when= given twice");
+    Result<When> w = parse_when_value(val);
+    if (!w) return std::move(w).error();
+    rule.when = *w;
+    seen.when = true;
+    return {};
+  }
+  const bool is_error = key == "error=";
+  if (is_error ? rule.error.has_value() : rule.retval.has_value())
+    return make_error(EINVAL, std::string(key) + " given twice");
+  if (rule.error || rule.retval) return make_error(EINVAL, "error= and retval= are exclusive");
+  if (is_error) {
+    Result<int> e = parse_error_value(val);
+    if (!e) return std::move(e).error();
+    rule.error = *e;
+    return {};
+  }
+  Result<uint64_t> v = parse_retval_value(val);
+  if (!v) return std::move(v).error();
+  rule.retval = static_cast<int64_t>(*v);  // the function returns a long: the same 64 bits
+  return {};
+}
+
+// One item after the target. The error is a clause.
+Result<void> apply_item(std::string_view item, KinjectRule& rule, Seen& seen) {
+  const size_t eq = item.find('=');
+  const std::string_view key = eq == std::string_view::npos ? item : item.substr(0, eq + 1);
+  const std::string val = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
+  if (item.starts_with("arg")) {
+    auto test = parse_test(item);
+    if (!test) return std::move(test).error();
+    if (rule.tests.size() == kKinjectMaxTests) return make_error(EINVAL, "at most 4 argument tests on the target");
+    rule.tests.push_back(*test);
+  } else if (key == "error=" || key == "retval=" || key == "when=") {
+    return apply_shared_item(key, val, rule, seen);
+  } else if (key == "prob=") {
+    if (rule.prob) return make_error(EINVAL, "prob= given twice");
+    rule.prob = parse_prob(val);
+    if (!rule.prob) return make_error(EINVAL, "invalid probability '" + val + "' (0..1, or 0%..100%)");
+  } else if (key == "seed=") {
+    if (seen.seed) return make_error(EINVAL, "seed= given twice");
+    const auto v = parse_u64(val);
+    if (!v || val[0] == '-') return make_error(EINVAL, "invalid seed '" + val + "' (0..2^64-1)");
+    rule.seed = *v;
+    seen.seed = true;
+  } else if (key == "via=") {
+    if (rule.via) return make_error(EINVAL, "via= given twice");
+    if (val == "kprobe") rule.via = KMechanism::kKprobeOverride;
+    else if (val == "fmod_ret") rule.via = KMechanism::kFmodRetInjectable;
+    else return make_error(EINVAL, "invalid via '" + val + "' (kprobe or fmod_ret)");
+  } else if (key == "chain=") {
+    if (seen.chain) return make_error(EINVAL, "chain= given twice");
+    auto chain = parse_chain(val);
+    if (!chain) return std::move(chain).error();
+    rule.chain = std::move(chain).value();
+    seen.chain = true;
+  } else {
+    return make_error(EINVAL, "unknown item '" + std::string(item) +
+                                  "' (error=, retval=, when=, prob=, seed=, via=, chain=, argN OP VALUE)");
+  }
+  return {};
+}
+
+// What each target can return (filling in its default errno), and the items that need another.
+Result<void> check_target(KinjectRule& rule, const Seen& seen) {
+  switch (rule.target) {
+    case KTarget::kAllocPage:
+      if (rule.error || rule.retval)
+        return make_error(EINVAL,
+                          "alloc_page takes no error= or retval=: should_fail_alloc_page only says fail or not");
+      break;
+    case KTarget::kKmalloc:
+      if (rule.retval)
+        return make_error(EINVAL, "kmalloc takes error= (should_failslab returns an errno), not retval=");
+      if (!rule.error) rule.error = ENOMEM;
+      break;
+    case KTarget::kBio:
+      if (rule.retval) return make_error(EINVAL, "bio takes error= (should_fail_bio returns an errno), not retval=");
+      if (!rule.error) rule.error = EIO;
+      break;
+    case KTarget::kLsm:
+      if (rule.retval) return make_error(EINVAL, "lsm/ hooks take error= only (they return 0 or -errno)");
+      if (!rule.error) rule.error = EPERM;
+      break;
+    case KTarget::kSecurity:
+      if (!rule.error && !rule.retval) rule.error = EPERM;
+      break;
+    case KTarget::kFunction:
+      if (!rule.error && !rule.retval) return make_error(EINVAL, "needs an action: error= or retval=");
+      break;
+  }
+  if (rule.via && rule.target != KTarget::kFunction && rule.target != KTarget::kKmalloc &&
+      rule.target != KTarget::kAllocPage && rule.target != KTarget::kBio)
+    return make_error(EINVAL, "via= applies to error-injectable functions only");
+  if (seen.seed && !rule.prob) return make_error(EINVAL, "seed= without prob=");
+  return {};
+}
+
 }  // namespace
 
 int64_t KinjectRule::return_value() const noexcept {
@@ -147,121 +286,12 @@ Result<KinjectRule> parse_kinject_option(std::string_view spec) {
   rule.text = std::string(spec);
   const auto fail = [&](const std::string& why) { return make_error(EINVAL, "-k '" + rule.text + "': " + why); };
   const std::vector<std::string_view> items = split_items(spec);
-  const std::string_view target = items[0];
-  if (target.empty()) return fail("missing target (kmalloc, alloc_page, bio, security_NAME, lsm/HOOK or a function)");
-  if (target == "kmalloc") {
-    rule.target = KTarget::kKmalloc;
-    rule.function = "should_failslab";
-  } else if (target == "alloc_page") {
-    rule.target = KTarget::kAllocPage;
-    rule.function = "should_fail_alloc_page";
-  } else if (target == "bio") {
-    rule.target = KTarget::kBio;
-    rule.function = "should_fail_bio";
-  } else if (target.starts_with("lsm/")) {
-    rule.target = KTarget::kLsm;
-    rule.function = std::string(target.substr(4));
-    if (!is_ident(rule.function)) return fail("invalid LSM hook name '" + rule.function + "'");
-  } else if (is_ident(target)) {
-    rule.target = target.starts_with("security_") && target.size() > 9 ? KTarget::kSecurity : KTarget::kFunction;
-    rule.function = std::string(target);
-  } else {
-    return fail("invalid target '" + std::string(target) + "'");
-  }
-
-  bool have_when = false, have_seed = false, have_chain = false;
+  if (const Result<void> r = parse_target(items[0], rule); !r) return fail(r.error().message);
+  Seen seen;
   for (size_t i = 1; i < items.size(); ++i) {
-    const std::string_view item = items[i];
-    const size_t eq = item.find('=');
-    const std::string_view key = eq == std::string_view::npos ? item : item.substr(0, eq + 1);
-    const std::string val = eq == std::string_view::npos ? "" : std::string(item.substr(eq + 1));
-    if (item.starts_with("arg")) {
-      auto test = parse_test(item);
-      if (!test) return fail(test.error().message);
-      if (rule.tests.size() == kKinjectMaxTests) return fail("at most 4 argument tests on the target");
-      rule.tests.push_back(*test);
-    } else if (key == "error=") {
-      if (rule.error) return fail("error= given twice");
-      if (rule.retval) return fail("error= and retval= are exclusive");
-      if (!val.empty() && val[0] >= '0' && val[0] <= '9') {
-        const auto n = parse_u64(val);
-        if (!n || *n < 1 || *n > kMaxErrno) return fail("errno '" + val + "' out of range 1..4095");
-        rule.error = static_cast<int>(*n);
-      } else if (const auto named = errno_by_name(val)) {
-        rule.error = *named;
-      } else {
-        return fail("unknown errno '" + val + "'");
-      }
-    } else if (key == "retval=") {
-      if (rule.retval) return fail("retval= given twice");
-      if (rule.error) return fail("error= and retval= are exclusive");
-      const auto v = parse_u64(val);
-      if (!v) return fail("invalid retval '" + val + "'");
-      rule.retval = static_cast<int64_t>(*v);
-    } else if (key == "when=") {
-      if (have_when) return fail("when= given twice");
-      const auto w = parse_when_expr(val);
-      if (!w)
-        return fail("invalid when '" + val + "' (FIRST, FIRST+, FIRST+STEP, FIRST..LAST or FIRST..LAST+STEP " +
-                    "with FIRST and STEP 1..65535, LAST FIRST..65534)");
-      rule.when = *w;
-      have_when = true;
-    } else if (key == "prob=") {
-      if (rule.prob) return fail("prob= given twice");
-      rule.prob = parse_prob(val);
-      if (!rule.prob) return fail("invalid probability '" + val + "' (0..1, or 0%..100%)");
-    } else if (key == "seed=") {
-      if (have_seed) return fail("seed= given twice");
-      const auto v = parse_u64(val);
-      if (!v || val[0] == '-') return fail("invalid seed '" + val + "' (0..2^64-1)");
-      rule.seed = *v;
-      have_seed = true;
-    } else if (key == "via=") {
-      if (rule.via) return fail("via= given twice");
-      if (val == "kprobe") rule.via = KMechanism::kKprobeOverride;
-      else if (val == "fmod_ret") rule.via = KMechanism::kFmodRetInjectable;
-      else return fail("invalid via '" + val + "' (kprobe or fmod_ret)");
-    } else if (key == "chain=") {
-      if (have_chain) return fail("chain= given twice");
-      auto chain = parse_chain(val);
-      if (!chain) return fail(chain.error().message);
-      rule.chain = std::move(chain).value();
-      have_chain = true;
-    } else {
-      return fail("unknown item '" + std::string(item) +
-                  "' (error=, retval=, when=, prob=, seed=, via=, chain=, argN OP VALUE)");
-    }
+    if (const Result<void> r = apply_item(items[i], rule, seen); !r) return fail(r.error().message);
   }
-
-  // What each target can return.
-  switch (rule.target) {
-    case KTarget::kAllocPage:
-      if (rule.error || rule.retval)
-        return fail("alloc_page takes no error= or retval=: should_fail_alloc_page only says fail or not");
-      break;
-    case KTarget::kKmalloc:
-      if (rule.retval) return fail("kmalloc takes error= (should_failslab returns an errno), not retval=");
-      if (!rule.error) rule.error = ENOMEM;
-      break;
-    case KTarget::kBio:
-      if (rule.retval) return fail("bio takes error= (should_fail_bio returns an errno), not retval=");
-      if (!rule.error) rule.error = EIO;
-      break;
-    case KTarget::kLsm:
-      if (rule.retval) return fail("lsm/ hooks take error= only (they return 0 or -errno)");
-      if (!rule.error) rule.error = EPERM;
-      break;
-    case KTarget::kSecurity:
-      if (!rule.error && !rule.retval) rule.error = EPERM;
-      break;
-    case KTarget::kFunction:
-      if (!rule.error && !rule.retval) return fail("needs an action: error= or retval=");
-      break;
-  }
-  if (rule.via && rule.target != KTarget::kFunction && rule.target != KTarget::kKmalloc &&
-      rule.target != KTarget::kAllocPage && rule.target != KTarget::kBio)
-    return fail("via= applies to error-injectable functions only");
-  if (have_seed && !rule.prob) return fail("seed= without prob=");
+  if (const Result<void> r = check_target(rule, seen); !r) return fail(r.error().message);
   return rule;
 }
 

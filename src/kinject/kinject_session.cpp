@@ -20,6 +20,7 @@
 
 #include "kinject.skel.h"
 #include "kinject/bpf/kinject_abi.h"
+#include "kinject/kinject_plan.hpp"
 
 namespace sysvisor {
 namespace {
@@ -205,8 +206,10 @@ KSupport trial(Trial kind, const char* target, const std::string& hint_missing) 
 
 }  // namespace
 
-Result<KernelSupport> probe_kernel_support(const KProbeWanted& wanted) {
-  KernelSupport k;
+namespace {
+
+// Root and kernel BTF, which every mechanism needs; marks the mechanisms unchecked otherwise.
+void probe_prerequisites(KernelSupport& k) {
   const KSupport not_checked = no("not checked");
   k.kprobes = k.override_return = k.fmod_ret_security = k.fmod_ret_injectable = k.lsm = not_checked;
   if (geteuid() != 0) {
@@ -226,11 +229,34 @@ Result<KernelSupport> probe_kernel_support(const KProbeWanted& wanted) {
     Btf b(btf__load_vmlinux_btf());
     k.btf = b ? yes() : no(fmt::format("/sys/kernel/btf/vmlinux: {}", std::strerror(errno)));
   }
-  if (!k.root.ok || !k.btf.ok) {
-    if (!k.btf.ok && k.root.ok) k.kprobes = k.override_return = k.fmod_ret_security = k.fmod_ret_injectable = k.lsm =
-        no("needs BTF");
-    return k;
+  if (!k.btf.ok && k.root.ok) k.kprobes = k.override_return = k.fmod_ret_security = k.fmod_ret_injectable = k.lsm =
+      no("needs BTF");
+}
+
+// The BPF LSM: a program loads and attaches even where the bpf LSM is off; it just never runs.
+KSupport probe_lsm() {
+  const std::string lsms = read_file("/sys/kernel/security/lsm");
+  std::string hint;
+  bool active = false;
+  if (lsms.empty()) {
+    hint = "/sys/kernel/security/lsm is not readable (securityfs not mounted?)";
+  } else {
+    std::stringstream list(lsms);
+    std::string name;
+    while (std::getline(list, name, ','))
+      if (name == "bpf") active = true;
+    if (!active) hint = fmt::format("BPF LSM not active (/sys/kernel/security/lsm: {}; boot with lsm=...,bpf)", lsms);
   }
+  KSupport s = trial(Trial::kLsm, "file_open", hint);
+  return s.ok && !active ? no(hint) : s;
+}
+
+}  // namespace
+
+Result<KernelSupport> probe_kernel_support(const KProbeWanted& wanted) {
+  KernelSupport k;
+  probe_prerequisites(k);
+  if (!k.root.ok || !k.btf.ok) return k;
 
   const bool kprobes_built = has_symbol("register_kprobe");
   const bool fei_built = has_symbol("within_error_injection_list");
@@ -250,23 +276,7 @@ Result<KernelSupport> probe_kernel_support(const KProbeWanted& wanted) {
   }
   if (wanted.fmod_ret_security) k.fmod_ret_security = trial(Trial::kFmodRet, "security_file_open", "");
   if (wanted.fmod_ret_injectable) k.fmod_ret_injectable = trial(Trial::kFmodRet, "__x64_sys_openat", no_fei);
-  if (wanted.lsm) {
-    const std::string lsms = read_file("/sys/kernel/security/lsm");
-    std::string hint;
-    bool active = false;
-    if (lsms.empty()) {
-      hint = "/sys/kernel/security/lsm is not readable (securityfs not mounted?)";
-    } else {
-      std::stringstream list(lsms);
-      std::string name;
-      while (std::getline(list, name, ','))
-        if (name == "bpf") active = true;
-      if (!active) hint = fmt::format("BPF LSM not active (/sys/kernel/security/lsm: {}; boot with lsm=...,bpf)", lsms);
-    }
-    k.lsm = trial(Trial::kLsm, "file_open", hint);
-    // An LSM program loads and attaches even where the bpf LSM is off: it just never runs.
-    if (k.lsm.ok && !active) k.lsm = no(hint);
-  }
+  if (wanted.lsm) k.lsm = probe_lsm();
   return k;
 }
 
@@ -325,8 +335,10 @@ class LoadedSession final : public KinjectSession {
 
 }  // namespace
 
-Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRule> rules) {
-  // Probe only what the rules need; the plan turns a missing mechanism into the probe's line.
+namespace {
+
+// The mechanisms the rules need: only those are probed.
+KProbeWanted wanted_mechanisms(std::span<const KinjectRule> rules) {
   KProbeWanted wanted{false, false, false, false, false};
   for (const KinjectRule& r : rules) {
     const KMechanism m = kinject_mechanism(r);
@@ -336,21 +348,14 @@ Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRul
     if (m == KMechanism::kFmodRetInjectable) wanted.fmod_ret_injectable = true;
     if (m == KMechanism::kLsm) wanted.lsm = true;
   }
-  auto support = probe_kernel_support(wanted);
-  if (!support) return std::move(support).error();
-  auto plan = plan_kinject(rules, *support);
-  if (!plan) return std::move(plan).error();
+  return wanted;
+}
 
-  auto session = std::make_unique<LoadedSession>();
-  session->rules = rules.size();
-  LibbpfLog log;
-  auto opened = open_skeleton();
-  if (!opened) return std::move(opened).error();
-  session->skel = std::move(opened).value();
-  kinject* s = session->skel.get();
+// Chooses the programs the plan needs and their attach targets, then loads them.
+Result<void> load_programs(kinject* s, const KinjectPlan& plan, std::span<const KinjectRule> rules, LibbpfLog& log) {
   bpf_program__set_autoload(s->progs.kinject_fork, true);
   bpf_program__set_autoload(s->progs.kinject_exec, true);
-  for (const KTargetPlan& t : plan->targets) {
+  for (const KTargetPlan& t : plan.targets) {
     bpf_program* prog = nullptr;
     switch (t.mechanism) {
       case KMechanism::kKprobeOverride: prog = s->progs.kinject_override; break;
@@ -364,19 +369,22 @@ Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRul
       return make_error(-rc, fmt::format("-k '{}': {} '{}' is not in this kernel's BTF", rules[t.rule].text,
                                          t.mechanism == KMechanism::kLsm ? "LSM hook" : "function", t.attach_to));
   }
-  if (!plan->chain.empty()) {
+  if (!plan.chain.empty()) {
     bpf_program__set_autoload(s->progs.kinject_frame_entry, true);
     bpf_program__set_autoload(s->progs.kinject_frame_exit, true);
   }
   if (const int rc = kinject__load(s); rc != 0) {
     // Name the rule whose program failed, when the log says which.
     std::string which = "-k";
-    for (const KTargetPlan& t : plan->targets)
+    for (const KTargetPlan& t : plan.targets)
       if (log.reason().find(t.attach_to) != std::string::npos) which = "-k '" + rules[t.rule].text + "'";
     return make_error(-rc, fmt::format("{}: loading the BPF programs failed: {}", which, explain(-rc, log.reason())));
   }
+  return {};
+}
 
-  // The rule table, tests masked to each argument's width.
+// The rule table, tests masked to each argument's width.
+Result<void> fill_rule_table(kinject* s, std::span<const KinjectRule> rules) {
   Btf vmlinux(btf__load_vmlinux_btf());
   for (size_t i = 0; i < rules.size(); ++i) {
     const KinjectRule& r = rules[i];
@@ -399,8 +407,13 @@ Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRul
     if (bpf_map_update_elem(bpf_map__fd(s->maps.rules), &key, &k, BPF_ANY) != 0)
       return make_error(errno, fmt::format("{}: filling the rule table: {}", what, std::strerror(errno)));
   }
+  return {};
+}
 
-  // Attach: scope tracking first, then chain frames (outermost first), then the targets.
+// Attach: scope tracking first, then chain frames (outermost first), then the targets.
+Result<void> attach_all(LoadedSession& session, const KinjectPlan& plan, std::span<const KinjectRule> rules,
+                        LibbpfLog& log) {
+  kinject* s = session.skel.get();
   log.clear();
   const auto attach_failed = [&](const std::string& what, const std::string& fn, int err) {
     std::string hint;
@@ -411,20 +424,19 @@ Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRul
   for (bpf_program* p : {s->progs.kinject_fork, s->progs.kinject_exec}) {
     Link l(bpf_program__attach(p));
     if (!l) return attach_failed("-k", bpf_program__section_name(p), errno);
-    session->links.push_back(std::move(l));
+    session.links.push_back(std::move(l));
   }
-  for (auto c = plan->chain.rbegin(); c != plan->chain.rend(); ++c) {
+  for (auto c = plan.chain.rbegin(); c != plan.chain.rend(); ++c) {
     const std::string what = "-k '" + rules[c->rule].text + "'";
     for (const bool ret : {false, true}) {
       LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = (c->rule << 8) | c->frame, .retprobe = ret);
       bpf_program* p = ret ? s->progs.kinject_frame_exit : s->progs.kinject_frame_entry;
       Link l(bpf_program__attach_kprobe_opts(p, c->function.c_str(), &opts));
       if (!l) return attach_failed(what + " chain=", c->function, errno);
-      session->links.push_back(std::move(l));
+      session.links.push_back(std::move(l));
     }
   }
-  for (const KTargetPlan& t : plan->targets) {
-    const std::string what = "-k '" + rules[t.rule].text + "'";
+  for (const KTargetPlan& t : plan.targets) {
     Link l;
     if (t.mechanism == KMechanism::kKprobeOverride) {
       LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = t.rule);
@@ -432,9 +444,30 @@ Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRul
     } else {
       l.reset(bpf_program__attach(t.mechanism == KMechanism::kLsm ? lsm_prog(s, t.rule) : fmod_prog(s, t.rule)));
     }
-    if (!l) return attach_failed(what, t.attach_to, errno);
-    session->links.push_back(std::move(l));
+    if (!l) return attach_failed("-k '" + rules[t.rule].text + "'", t.attach_to, errno);
+    session.links.push_back(std::move(l));
   }
+  return {};
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRule> rules) {
+  // Probe only what the rules need; the plan turns a missing mechanism into the probe's line.
+  auto support = probe_kernel_support(wanted_mechanisms(rules));
+  if (!support) return std::move(support).error();
+  auto plan = plan_kinject(rules, *support);
+  if (!plan) return std::move(plan).error();
+
+  auto session = std::make_unique<LoadedSession>();
+  session->rules = rules.size();
+  LibbpfLog log;
+  auto opened = open_skeleton();
+  if (!opened) return std::move(opened).error();
+  session->skel = std::move(opened).value();
+  if (auto ok = load_programs(session->skel.get(), *plan, rules, log); !ok) return std::move(ok).error();
+  if (auto ok = fill_rule_table(session->skel.get(), rules); !ok) return std::move(ok).error();
+  if (auto ok = attach_all(*session, *plan, rules, log); !ok) return std::move(ok).error();
   return std::unique_ptr<KinjectSession>(std::move(session));
 }
 

@@ -13,6 +13,7 @@
 #include <span>
 #include <vector>
 
+#include "kinject/kinject_plan.hpp"
 #include "sysvisor/kinject.hpp"
 #include "sysvisor/result.hpp"
 

@@ -9,7 +9,7 @@
 #include <vector>
 
 #include "sysvisor/result.hpp"
-#include "policy/syscalls.hpp"
+#include "policy/syscall_table.hpp"
 
 namespace sysvisor {
 
@@ -18,6 +18,9 @@ struct FilterRule {
   Arch arch;
   int nr;           // the architecture's own syscall number
   uint32_t action;  // SCMP_ACT_NOTIFY or SCMP_ACT_ERRNO(e)
+  // Only when (arg0 & arg0_mask) == arg0_value (an i386 socketcall/ipc subcall); 0 mask: always.
+  uint32_t arg0_mask = 0;
+  uint32_t arg0_value = 0;
 };
 
 // The exported program. Errors name the libseccomp call that failed.

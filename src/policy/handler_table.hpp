@@ -6,7 +6,7 @@
 #include <string_view>
 #include <vector>
 
-#include "inject/injector.hpp"
+#include "policy/traced_paths.hpp"
 #include "sysvisor/result.hpp"
 #include "sysvisor/supervisor.hpp"
 

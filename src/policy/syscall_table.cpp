@@ -619,20 +619,21 @@ SyscallTable::SyscallTable() {
       if (!name) continue;
       const NameInfo* info = find_name(name.get());
       if (!info || !(info->personalities & personality_bit(p))) continue;  // not in strace 6.1
-      entries_[pi][static_cast<size_t>(nr)] = SyscallEntry{info->name, info->flags, false};
+      entries_[pi][static_cast<size_t>(nr)] =
+          SyscallEntry{info->name, info->flags, false, sysno_by_name(info->name), syscall_shape(p, info->name)};
       present_[pi][static_cast<size_t>(nr)] = true;
     }
     if (p == Personality::kI386) {
       for (int call = 1; call <= 20; ++call) {
         const NameInfo* info = find_name(kSocketSubcalls[call].name);
         const auto nr = static_cast<size_t>(kI386SocketSubcallBase + call);
-        entries_[pi][nr] = SyscallEntry{info->name, info->flags, true};
+        entries_[pi][nr] = SyscallEntry{info->name, info->flags, true, Sysno::kOther, syscall_shape(p, info->name)};
         present_[pi][nr] = true;
       }
       for (const auto& s : kIpcSubcalls) {
         const NameInfo* info = find_name(s.name);
         const auto nr = static_cast<size_t>(kI386IpcSubcallBase + s.call);
-        entries_[pi][nr] = SyscallEntry{info->name, info->flags, true};
+        entries_[pi][nr] = SyscallEntry{info->name, info->flags, true, Sysno::kOther, nullptr};
         present_[pi][nr] = true;
       }
     }
@@ -656,6 +657,15 @@ std::vector<int> SyscallTable::numbers_named(Personality p, std::string_view nam
   std::vector<int> out;
   for (const int nr : numbers(p)) {
     if (entry(p, nr)->name == name) out.push_back(nr);
+  }
+  return out;
+}
+
+std::vector<int> SyscallTable::numbers_of(Personality p, Sysno s) const {
+  std::vector<int> out;
+  for (const int nr : numbers(p)) {
+    const SyscallEntry* e = entry(p, nr);
+    if (!e->pseudo && e->sysno == s) out.push_back(nr);
   }
   return out;
 }

@@ -1,7 +1,8 @@
-// strace 6.1's view of x86 syscalls: which names exist in which personality, the class flags
-// its syscallent tables give them (%file, %desc, …), strace's i386 socketcall/ipc pseudo
-// numbers, and which arguments its path tracing (-P) tests. Numbers come from libseccomp;
-// only names and flags are kept here.
+// The syscall table: the only place that maps (personality, number) to a syscall. Per entry:
+// strace 6.1's name and class flags (%file, %desc, …), the Sysno the engine acts on, and the
+// shape of its arguments (syscall_shape.hpp); strace's i386 socketcall/ipc pseudo numbers; and
+// which arguments strace's path tracing (-P) tests. Numbers come from libseccomp; only names,
+// flags and shapes are kept here.
 //
 // How the data were obtained (see tests/unit/test_syscall_table.cpp): a probe program called
 // every syscall number 0..599 under a seccomp filter that fails them with ENOSYS, run under
@@ -18,6 +19,8 @@
 #include <string_view>
 #include <vector>
 
+#include "policy/syscall_shape.hpp"
+#include "sysvisor/call.hpp"  // Arch
 #include "sysvisor/inject.hpp"
 
 namespace sysvisor {
@@ -71,7 +74,14 @@ struct SyscallEntry {
   std::string_view name;  // strace's name
   uint32_t flags = 0;     // syscall_class bits
   bool pseudo = false;    // an i386 socketcall/ipc pseudo number (not a number token)
+  Sysno sysno = Sysno::kOther;      // what the engine knows it as
+  const ArgShape* shape = nullptr;  // its arguments, where it takes a path, sockaddr or msghdr
 };
+
+inline Personality personality_of(Arch arch) noexcept {
+  return arch == Arch::kX86_64 ? Personality::kX86_64 : Personality::kI386;
+}
+inline Arch arch_of(Personality p) noexcept { return p == Personality::kX86_64 ? Arch::kX86_64 : Arch::kI386; }
 
 // Per-personality tables, built once from libseccomp's numbering. Thread-safe after instance().
 class SyscallTable {
@@ -81,6 +91,13 @@ class SyscallTable {
 
   // The entry at (p, nr), or nullptr where strace 6.1 has no syscall (never injected there).
   const SyscallEntry* entry(Personality p, int nr) const noexcept;
+  // The Sysno of the real syscall (arch, nr): O(1), kOther for anything the engine does not act on.
+  Sysno sysno(Arch arch, int nr) const noexcept {
+    const SyscallEntry* e = entry(personality_of(arch), nr);
+    return e != nullptr && !e->pseudo ? e->sysno : Sysno::kOther;
+  }
+  // The real numbers of `s` in `p` (one, or none where p lacks it).
+  std::vector<int> numbers_of(Personality p, Sysno s) const;
   // Every number with an entry in p, ascending (pseudo numbers included).
   std::span<const int> numbers(Personality p) const noexcept;
   // Numbers in p named `name` (i386 "socket" -> 359 and its pseudo number 501).

@@ -7,6 +7,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
+#include <cassert>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -24,27 +25,27 @@ namespace {
 constexpr int kKernelOLargefile = 0100000;
 constexpr int64_t kMaxNonLfs = 0x7fffffff;
 
-// Where the dirfd and the path are in each covered call.
-struct PathArgs {
-  int dirfd = -1;  // -1: AT_FDCWD
-  int path = 0;
-};
+// The call's arguments by role, where its shape (policy/syscall_shapes.cpp) places them.
+class ArgsByRole {
+ public:
+  explicit ArgsByRole(const Syscall& c)
+      : c_(c), shape_(*SyscallTable::instance().entry(personality_of(c.arch), c.nr)->shape) {}
+  bool has(ArgRole role) const noexcept { return shape_.find(role) >= 0; }
+  int as_int(ArgRole role) const noexcept { return c_.int_arg(index(role)); }
+  uint64_t ptr(ArgRole role) const noexcept { return c_.ptr_arg(index(role)); }
+  // A word-sized argument (size_t, mode_t): 32 bits for i386 callers.
+  uint64_t word(ArgRole role) const noexcept { return c_.ptr_arg(index(role)); }
+  Follow follow() const noexcept { return shape_.follow; }
 
-PathArgs path_args(Sysno s) {
-  switch (s) {
-    case Sysno::kOpenat:
-    case Sysno::kOpenat2:
-    case Sysno::kNewfstatat:
-    case Sysno::kFstatat64:
-    case Sysno::kStatx:
-    case Sysno::kFaccessat:
-    case Sysno::kFaccessat2:
-    case Sysno::kReadlinkat:
-      return {0, 1};
-    default:
-      return {-1, 0};
+ private:
+  size_t index(ArgRole role) const noexcept {
+    const int i = shape_.find(role);
+    assert(i >= 0 && "perform_redirect() on a call whose shape lacks the argument");
+    return static_cast<size_t>(i);
   }
-}
+  const Syscall& c_;
+  const ArgShape& shape_;
+};
 
 struct OpenArgs {
   int flags = 0;
@@ -55,14 +56,16 @@ struct OpenArgs {
 // The open flags, mode and resolve flags of an open-family call; nothing when the kernel should
 // judge the arguments itself (bad open_how).
 std::optional<OpenArgs> open_args(const Syscall& c) {
+  const ArgsByRole a(c);
   switch (c.sysno) {
-    case Sysno::kOpen: return OpenArgs{c.int_arg(1), static_cast<mode_t>(c.args[2]), 0};
-    case Sysno::kOpenat: return OpenArgs{c.int_arg(2), static_cast<mode_t>(c.args[3]), 0};
-    case Sysno::kCreat: return OpenArgs{O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(c.args[1]), 0};
+    case Sysno::kOpen:
+    case Sysno::kOpenat:
+      return OpenArgs{a.as_int(ArgRole::kOpenFlags), static_cast<mode_t>(a.word(ArgRole::kMode)), 0};
+    case Sysno::kCreat: return OpenArgs{O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(a.word(ArgRole::kMode)), 0};
     case Sysno::kOpenat2: {
-      if (c.args[3] != sizeof(open_how)) return std::nullopt;  // other sizes: let the kernel decide
+      if (a.word(ArgRole::kSize) != sizeof(open_how)) return std::nullopt;  // other sizes: the kernel decides
       open_how how{};
-      if (read_memory(c.tid, c.ptr_arg(2), {reinterpret_cast<std::byte*>(&how), sizeof how}) != 0)
+      if (read_memory(c.tid, a.ptr(ArgRole::kOpenHow), {reinterpret_cast<std::byte*>(&how), sizeof how}) != 0)
         return std::nullopt;
       if (how.flags > UINT32_MAX || how.mode > 07777) return std::nullopt;
       return OpenArgs{static_cast<int>(how.flags), static_cast<mode_t>(how.mode), how.resolve};
@@ -133,29 +136,25 @@ Reply write_reply(const Syscall& c, uint64_t addr, std::span<const std::byte> by
   return Reply::val(value);
 }
 
-Reply act_stat(const Syscall& c, const std::string& target) {
-  int flags = 0;
-  uint64_t buf = 0;
-  StatLayout layout = StatLayout::kX86_64Stat;
-  const bool i386 = c.arch == Arch::kI386;
+// The struct stat layout a stat-family call writes.
+StatLayout stat_layout(const Syscall& c) {
   switch (c.sysno) {
-    case Sysno::kStat: buf = c.ptr_arg(1); layout = i386 ? StatLayout::kI386Stat : StatLayout::kX86_64Stat; break;
-    case Sysno::kLstat:
-      buf = c.ptr_arg(1);
-      flags = AT_SYMLINK_NOFOLLOW;
-      layout = i386 ? StatLayout::kI386Stat : StatLayout::kX86_64Stat;
-      break;
-    case Sysno::kStat64: buf = c.ptr_arg(1); layout = StatLayout::kI386Stat64; break;
-    case Sysno::kLstat64: buf = c.ptr_arg(1); flags = AT_SYMLINK_NOFOLLOW; layout = StatLayout::kI386Stat64; break;
-    case Sysno::kNewfstatat:
-    case Sysno::kFstatat64:
-      buf = c.ptr_arg(2);
-      flags = c.int_arg(3);
-      layout = c.sysno == Sysno::kNewfstatat ? StatLayout::kX86_64Stat : StatLayout::kI386Stat64;
-      if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) != 0) return Reply::cont();
-      flags &= AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
-      break;
-    default: return Reply::cont();
+    case Sysno::kStat64:
+    case Sysno::kLstat64:
+    case Sysno::kFstatat64: return StatLayout::kI386Stat64;
+    default: return c.arch == Arch::kI386 ? StatLayout::kI386Stat : StatLayout::kX86_64Stat;
+  }
+}
+
+Reply act_stat(const Syscall& c, const std::string& target) {
+  const ArgsByRole a(c);
+  const uint64_t buf = a.ptr(ArgRole::kStatBuf);
+  const StatLayout layout = stat_layout(c);
+  int flags = a.follow() == Follow::kNo ? AT_SYMLINK_NOFOLLOW : 0;
+  if (a.has(ArgRole::kAtFlags)) {
+    flags = a.as_int(ArgRole::kAtFlags);
+    if ((flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH)) != 0) return Reply::cont();
+    flags &= AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT;
   }
   struct statx stx {};
   if (statx(AT_FDCWD, target.c_str(), flags, STATX_BASIC_STATS, &stx) != 0) return Reply::err(errno);
@@ -170,26 +169,22 @@ Reply act_stat(const Syscall& c, const std::string& target) {
 }
 
 Reply act_statx(const Syscall& c, const std::string& target) {
-  const int flags = c.int_arg(2);
-  const auto mask = static_cast<unsigned>(c.args[3]);
+  const ArgsByRole a(c);
+  const int flags = a.as_int(ArgRole::kAtFlags);
+  const auto mask = static_cast<unsigned>(a.as_int(ArgRole::kStatxMask));
   struct statx stx {};
   if (statx(AT_FDCWD, target.c_str(), flags & ~AT_EMPTY_PATH, mask, &stx) != 0) return Reply::err(errno);
-  return write_reply(c, c.ptr_arg(4), {reinterpret_cast<const std::byte*>(&stx), sizeof stx}, 0);
+  return write_reply(c, a.ptr(ArgRole::kStatxBuf), {reinterpret_cast<const std::byte*>(&stx), sizeof stx}, 0);
 }
 
 Reply act_access(const Syscall& c, const std::string& target) {
-  int mode = 0;
+  const ArgsByRole a(c);
+  const int mode = a.as_int(ArgRole::kAccessMode);
   int flags = 0;
-  switch (c.sysno) {
-    case Sysno::kAccess: mode = c.int_arg(1); break;
-    case Sysno::kFaccessat: mode = c.int_arg(2); break;
-    case Sysno::kFaccessat2:
-      mode = c.int_arg(2);
-      flags = c.int_arg(3);
-      if ((flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Reply::cont();
-      flags &= ~AT_EMPTY_PATH;
-      break;
-    default: return Reply::cont();
+  if (a.has(ArgRole::kAtFlags)) {
+    flags = a.as_int(ArgRole::kAtFlags);
+    if ((flags & ~(AT_EACCESS | AT_SYMLINK_NOFOLLOW | AT_EMPTY_PATH)) != 0) return Reply::cont();
+    flags &= ~AT_EMPTY_PATH;
   }
   if ((mode & ~(R_OK | W_OK | X_OK)) != 0) return Reply::cont();  // the kernel says EINVAL
   if (syscall(SYS_faccessat2, AT_FDCWD, target.c_str(), mode, flags) != 0) return Reply::err(errno);
@@ -197,9 +192,9 @@ Reply act_access(const Syscall& c, const std::string& target) {
 }
 
 Reply act_readlink(const Syscall& c, const std::string& target) {
-  const bool at = c.sysno == Sysno::kReadlinkat;
-  const uint64_t buf = c.ptr_arg(at ? 2 : 1);
-  const int size = c.int_arg(at ? 3 : 2);
+  const ArgsByRole a(c);
+  const uint64_t buf = a.ptr(ArgRole::kOutBuf);
+  const int size = a.as_int(ArgRole::kSize);
   if (size <= 0) return Reply::err(EINVAL);
   char link[PATH_MAX];
   const ssize_t n = readlink(target.c_str(), link, std::min<size_t>(sizeof link, static_cast<size_t>(size)));
@@ -209,15 +204,15 @@ Reply act_readlink(const Syscall& c, const std::string& target) {
 
 // getxattr/lgetxattr(path, name, value, size), listxattr/llistxattr(path, list, size).
 Reply act_xattr(const Syscall& c, const std::string& target) {
-  const bool get = c.sysno == Sysno::kGetxattr || c.sysno == Sysno::kLgetxattr;
-  const bool nofollow = c.sysno == Sysno::kLgetxattr || c.sysno == Sysno::kLlistxattr;
-  const uint64_t buf = c.ptr_arg(get ? 2 : 1);
-  const size_t size = static_cast<size_t>(c.arch == Arch::kI386 ? static_cast<uint32_t>(c.args[get ? 3 : 2])
-                                                                 : c.args[get ? 3 : 2]);
+  const ArgsByRole a(c);
+  const bool get = a.has(ArgRole::kXattrName);
+  const bool nofollow = a.follow() == Follow::kNo;
+  const uint64_t buf = a.ptr(ArgRole::kOutBuf);
+  const auto size = static_cast<size_t>(a.word(ArgRole::kSize));
   constexpr size_t kMax = 65536;  // XATTR_SIZE_MAX / XATTR_LIST_MAX
   std::string name;
   if (get) {
-    const int e = read_c_string(c.tid, c.ptr_arg(1), 256, name);
+    const int e = read_c_string(c.tid, a.ptr(ArgRole::kXattrName), 256, name);
     if (e != 0) return Reply::err(e == ENAMETOOLONG ? ERANGE : EFAULT);
   }
   std::vector<char> data(std::min(size, kMax));
@@ -236,41 +231,7 @@ Reply act_xattr(const Syscall& c, const std::string& target) {
 
 }  // namespace
 
-size_t redirect_path_arg(Sysno s) { return static_cast<size_t>(path_args(s).path); }
-
-Redirector::Lookup Redirector::match(const Syscall& call, PathScratch& scratch) const {
-  Lookup out;
-  if (call.sysno < Sysno::kOpen || call.sysno > Sysno::kLlistxattr) return out;
-  const PathArgs where = path_args(call.sysno);
-  std::string& path = scratch.path;
-  if (int e = read_c_string(call.tid, call.ptr_arg(static_cast<size_t>(where.path)), PATH_MAX, path); e != 0) {
-    // EFAULT, ENAMETOOLONG: the kernel reads the path again and reports the same error itself.
-    out.memory_errno = e;
-    return out;
-  }
-  out.path = path;
-  if (path.empty()) return out;  // ENOENT, or AT_EMPTY_PATH on the dirfd: not a path
-  if (path.front() == '/') {
-    normalise_path(path, scratch.absolute);
-  } else {
-    // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
-    if (!table_.could_match_relative(path)) return out;
-    std::string& base = scratch.base;
-    const int dirfd = where.dirfd < 0 ? AT_FDCWD : call.int_arg(static_cast<size_t>(where.dirfd));
-    const int e = dirfd == AT_FDCWD ? thread_cwd(call.tid, base) : thread_fd_path(call.tid, dirfd, base);
-    // A bad dirfd (EBADF, ENOTDIR) is the kernel's to report; a dirfd that names no path (a pipe,
-    // an anonymous inode) cannot match any rule.
-    if (e != 0 || base.empty() || base.front() != '/') return out;
-    base += '/';
-    base += path;
-    normalise_path(base, scratch.absolute);
-  }
-  if (auto m = table_.match(scratch.absolute))
-    out.redirection = Redirection{scratch.absolute, std::move(m->target), m->rule};
-  return out;
-}
-
-std::optional<int> Redirector::may_block(const Syscall& call, Redirection& r) const {
+std::optional<int> redirect_may_block(const Syscall& call, Redirection& r) {
   if (!is_open(call.sysno)) return std::nullopt;
   const auto args = open_args(call);
   if (!args || (args->flags & (O_NONBLOCK | O_PATH)) != 0) return std::nullopt;
@@ -282,7 +243,7 @@ std::optional<int> Redirector::may_block(const Syscall& call, Redirection& r) co
   return accmode;
 }
 
-Reply Redirector::act(const Syscall& call, const Redirection& r) const {
+Reply perform_redirect(const Syscall& call, const Redirection& r) {
   switch (call.sysno) {
     case Sysno::kOpen:
     case Sysno::kOpenat:

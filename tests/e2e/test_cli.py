@@ -40,6 +40,33 @@ class Cli(TempDirTest):
         self.assertRun(sv(*self.marker_cmd()))  # control: the same command does start
         self.assertTrue(os.path.exists(self.path("started")))
 
+    def test_syntax_slips_get_a_hint(self):
+        """COPYCAT/SYSVISOR_REDIRECT written as FROM=TO and -r FROM TO: one line with the fix, exit 125,
+        the program not started; the fixed forms run it (control)."""
+        conf = self.write("my.conf", "mine\n")
+        target = "/etc/sysvisor-hint-test.conf"
+        self.assertRun(run([COPYCAT, *self.marker_cmd()], env={"COPYCAT": f"{target}={conf}"}), code=125, stdout="",
+                       stderr=f"copycat: COPYCAT: odd number of words (1): expected FROM TO pairs; separate FROM and "
+                              f"TO with a space, not '=': COPYCAT=\"{target} {conf}\"\n")
+        self.assertNotStarted()
+        self.assertRun(run([COPYCAT, *self.marker_cmd()], env={"COPYCAT": f"{target}={conf} /etc/b=/tmp/b"}),
+                       code=125, stdout="",
+                       stderr=f"copycat: COPYCAT: '{target}={conf}' '/etc/b=/tmp/b' is two FROM=TO words, not a "
+                              f"FROM TO pair; separate FROM and TO with a space, not '=': "
+                              f"COPYCAT=\"{target} {conf} /etc/b /tmp/b\"\n")
+        self.assertNotStarted()
+        self.assertRun(sv(*self.marker_cmd(), env={"SYSVISOR_REDIRECT": f"{target}={conf}"}), code=125, stdout="",
+                       stderr=f"sysvisor: SYSVISOR_REDIRECT: odd number of words (1): expected FROM TO pairs; "
+                              f"separate FROM and TO with a space, not '=': SYSVISOR_REDIRECT=\"{target} {conf}\"\n")
+        self.assertNotStarted()
+        self.assertRun(sv("-r", target, conf, *self.marker_cmd()), code=125, stdout="",
+                       stderr=f"sysvisor: -r '{target}': expected FROM=TO; write -r {target}={conf} (one word), "
+                              f"not -r {target} {conf}\n")
+        self.assertNotStarted()
+        # The forms the hints name work.
+        self.assertRun(run([COPYCAT, "cat", target], env={"COPYCAT": f"{target} {conf}"}), stdout="mine\n")
+        self.assertRun(sv("-r", f"{target}={conf}", "cat", target), stdout="mine\n")
+
     def test_exit_status(self):
         self.assertRun(sv("true"))
         self.assertRun(sv("false"), code=1)

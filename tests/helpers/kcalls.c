@@ -34,6 +34,50 @@ static int usage(void) {
   return 2;
 }
 
+static void do_open(const char *path, int n) {
+  for (int k = 0; k < n; k++) {
+    const int fd = openat(AT_FDCWD, path, O_RDONLY | O_CLOEXEC);
+    report("open", fd >= 0, errno);
+    if (fd >= 0) close(fd);
+  }
+}
+
+static int do_mprotect(int prot, int n) {
+  void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (page == MAP_FAILED) return -1;
+  for (int k = 0; k < n; k++) {
+    const int rc = mprotect(page, 4096, prot);  /* before errno is read: argument order is unspecified */
+    report("mprotect", rc == 0, errno);
+  }
+  munmap(page, 4096);
+  return 0;
+}
+
+static void do_mmap(const char *offsets) {
+  char *list = strdup(offsets), *save = NULL;
+  for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
+    const off_t off = (off_t)atol(t) * 4096;
+    void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, off);
+    report("mmap", p != MAP_FAILED, errno);
+    if (p != MAP_FAILED) munmap(p, 4096);
+  }
+  free(list);
+}
+
+static void do_pipe(int n) {
+  for (int k = 0; k < n; k++) {
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) {
+      report("pipe2", 0, errno);
+      continue;
+    }
+    const ssize_t rc = write(p[1], "x", 1);
+    report("pipe", rc == 1, errno);
+    close(p[0]);
+    close(p[1]);
+  }
+}
+
 int main(int argc, char **argv) {
   int i = 1;
   if (argc > 2 && strcmp(argv[1], "-w") == 0) {
@@ -45,47 +89,15 @@ int main(int argc, char **argv) {
   for (; i < argc; i++) {
     const char *op = argv[i];
     if (strcmp(op, "open") == 0 && i + 2 < argc) {
-      const int n = atoi(argv[i + 2]);
-      for (int k = 0; k < n; k++) {
-        const int fd = openat(AT_FDCWD, argv[i + 1], O_RDONLY | O_CLOEXEC);
-        report("open", fd >= 0, errno);
-        if (fd >= 0) close(fd);
-      }
+      do_open(argv[i + 1], atoi(argv[i + 2]));
       i += 2;
     } else if (strcmp(op, "mprotect") == 0 && i + 2 < argc) {
-      void *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-      if (page == MAP_FAILED) return usage();
-      const int prot = atoi(argv[i + 1]), n = atoi(argv[i + 2]);
-      for (int k = 0; k < n; k++) {
-        const int rc = mprotect(page, 4096, prot);  /* before errno is read: argument order is unspecified */
-        report("mprotect", rc == 0, errno);
-      }
-      munmap(page, 4096);
+      if (do_mprotect(atoi(argv[i + 1]), atoi(argv[i + 2])) != 0) return usage();
       i += 2;
     } else if (strcmp(op, "mmap") == 0 && i + 1 < argc) {
-      char *list = strdup(argv[i + 1]), *save = NULL;
-      for (char *t = strtok_r(list, ",", &save); t; t = strtok_r(NULL, ",", &save)) {
-        const off_t off = (off_t)atol(t) * 4096;
-        void *p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, off);
-        report("mmap", p != MAP_FAILED, errno);
-        if (p != MAP_FAILED) munmap(p, 4096);
-      }
-      free(list);
-      i += 1;
+      do_mmap(argv[++i]);
     } else if (strcmp(op, "pipe") == 0 && i + 1 < argc) {
-      const int n = atoi(argv[i + 1]);
-      for (int k = 0; k < n; k++) {
-        int p[2];
-        if (pipe2(p, O_CLOEXEC) != 0) {
-          report("pipe2", 0, errno);
-          continue;
-        }
-        const ssize_t rc = write(p[1], "x", 1);
-        report("pipe", rc == 1, errno);
-        close(p[0]);
-        close(p[1]);
-      }
-      i += 1;
+      do_pipe(atoi(argv[++i]));
     } else if (strcmp(op, "fork") == 0) {
       const pid_t pid = fork();
       if (pid < 0) return usage();

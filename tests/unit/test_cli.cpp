@@ -100,3 +100,77 @@ TEST_CASE("messages stay on one line whatever the user typed") {
   REQUIRE_FALSE(c);
   CHECK(c.error().message == "COPYCAT: FROM 'rel\\x01' is not an absolute path");
 }
+
+// Hints for the slips between the two redirection syntaxes. Mutants killed: no hint (the base message
+// alone), a hint on a -r whose next word is no path ("sh") or that has '=', FROM=TO words split
+// wrongly (at the last '='), an even list of FROM=TO pairs let through, a partition-style path
+// ("/data/year=2024/") refused.
+TEST_CASE("COPYCAT and SYSVISOR_REDIRECT written as FROM=TO get a hint") {
+  auto c = parse({"copycat", "prog"}, {nullptr, "/etc/app.conf=./my.conf"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: odd number of words (1): expected FROM TO pairs; separate FROM and TO with a "
+                             "space, not '=': COPYCAT=\"/etc/app.conf ./my.conf\"");
+  c = parse({"sysvisor", "prog"}, {"/a=/b /c=/d=e /x=./y", nullptr});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "SYSVISOR_REDIRECT: odd number of words (3): expected FROM TO pairs; separate FROM and "
+                             "TO with a space, not '=': SYSVISOR_REDIRECT=\"/a /b /c /d=e /x ./y\"");
+  c = parse({"copycat", "prog"}, {nullptr, "/a=/b /c /d=e"});  // splitting gives no pairs: the word is named
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: odd number of words (3): expected FROM TO pairs; separate FROM and TO with a "
+                             "space, not '=' ('/a=/b')");
+  c = parse({"copycat", "prog"}, {nullptr, "rel=x /a /b"});  // odd with an '=' anywhere: the hint too
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: odd number of words (3): expected FROM TO pairs; separate FROM and TO with a "
+                             "space, not '=' ('rel=x')");
+  // An even number of words that are all FROM=TO would "work" (a path named "/a=/b"): refused.
+  c = parse({"copycat", "prog"}, {nullptr, "/etc/a.conf=/tmp/a.conf /etc/b.conf=~/b.conf"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: '/etc/a.conf=/tmp/a.conf' '/etc/b.conf=~/b.conf' is two FROM=TO words, not a "
+                             "FROM TO pair; separate FROM and TO with a space, not '=': "
+                             "COPYCAT=\"/etc/a.conf /tmp/a.conf /etc/b.conf ~/b.conf\"");
+  // Paths that merely contain '=' are paths.
+  c = parse({"copycat", "prog"}, {nullptr, "/data/year=2024/ /tmp/year=2024/ /x=1 /y"});
+  REQUIRE(c);
+  REQUIRE(c->policy.redirects.size() == 2);
+  CHECK(c->policy.redirects[0].from == "/data/year=2024");
+  CHECK(c->policy.redirects[0].to == "/tmp/year=2024");
+  CHECK(c->policy.redirects[1].from == "/x=1");
+  // No '=' anywhere: the message as before.
+  c = parse({"copycat", "prog"}, {nullptr, "/a /b /c"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "COPYCAT: odd number of words (3): expected FROM TO pairs");
+}
+
+TEST_CASE("-r FROM TO (two words) gets a hint") {
+  auto c = parse({"sysvisor", "-r", "/etc/a", "/tmp/b", "--", "prog"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO; write -r /etc/a=/tmp/b (one word), not -r /etc/a /tmp/b");
+  c = parse({"sysvisor", "--redirect", "/etc/a", "./b", "prog"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO; write --redirect /etc/a=./b (one word), not "
+                             "--redirect /etc/a ./b");
+  c = parse({"sysvisor", "-r/etc/a", "/tmp/b", "prog"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO; write -r /etc/a=/tmp/b (one word), not -r /etc/a /tmp/b");
+  c = parse({"sysvisor", "--redirect=/etc/a", "/tmp/b", "prog"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO; write --redirect /etc/a=/tmp/b (one word), not "
+                             "--redirect /etc/a /tmp/b");
+  // The hint names the -r that failed, not an earlier good one or another option's value.
+  c = parse({"sysvisor", "-r", "/x=/y", "-o", "/tmp/log", "-r", "/etc/a", "/tmp/b"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO; write -r /etc/a=/tmp/b (one word), not -r /etc/a /tmp/b");
+  // The next word is a program, not a path; or there is none: the message as before.
+  c = parse({"sysvisor", "-r", "/etc/a", "sh"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO");
+  c = parse({"sysvisor", "-r", "/etc/a"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO");
+  c = parse({"sysvisor", "-r", "", "/tmp/b"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '': expected FROM=TO");
+  c = parse({"sysvisor", "-r", "/etc/a", "--", "/tmp/b"});
+  REQUIRE_FALSE(c);
+  CHECK(c.error().message == "-r '/etc/a': expected FROM=TO");
+}

@@ -10,6 +10,7 @@
 
 #include "inject/inject_counter.hpp"
 #include "kinject/bpf/kinject_abi.h"
+#include "kinject/kinject_plan.hpp"
 #include "sysvisor/kinject.hpp"
 
 using namespace sysvisor;
@@ -75,6 +76,24 @@ TEST_CASE("kinject parse: targets and their default actions") {
   CHECK(parse_ok("kmalloc:error=12").error == 12);
   CHECK(parse_ok("kmalloc:error=eio").error == EIO);
   CHECK(parse_ok("kmalloc:error=4095").error == 4095);
+}
+
+TEST_CASE("kinject parse: error= and retval= read as -e inject= reads them (strace 6.1)") {
+  // Changed with the shared option grammar (issue 12): -k used to read error= with base 0, so
+  // "0x10" was 16 and "010" was 8, while -e (strace 6.1) refuses "0x10" and reads "010" as 10;
+  // and -k refused a blank or '+' before a number that strace takes. -k now follows -e.
+  CHECK(parse_err("kmalloc:error=0x10") ==
+        "-k 'kmalloc:error=0x10': invalid errno '0x10' (1..4095 in decimal, or a name such as EPERM)");
+  CHECK(parse_ok("kmalloc:error=010").error == 10);
+  CHECK(parse_ok("kmalloc:error=+5").error == 5);
+  CHECK(parse_ok("kmalloc:error= 5").error == 5);
+  CHECK(parse_err("kmalloc:error=-1") == "-k 'kmalloc:error=-1': errno '-1' out of range 1..4095");
+  CHECK(parse_ok("do_mmap:retval= 7").return_value() == 7);
+  CHECK(parse_ok("do_mmap:retval=+7").return_value() == 7);
+  CHECK(parse_ok("do_mmap:retval=-18446744073709551615").return_value() == 1);
+  CHECK(parse_ok("do_mmap:retval=-9223372036854775809").return_value() == INT64_MAX);
+  CHECK(parse_err("do_mmap:retval=08") ==
+        "-k 'do_mmap:retval=08': invalid retval '08' (a number: decimal, 0x hex or 0 octal)");
 }
 
 TEST_CASE("kinject parse: selectors") {

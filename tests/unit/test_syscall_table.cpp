@@ -20,6 +20,14 @@ using sysvisor::path_args;
 using sysvisor::PathShape;
 using sysvisor::Personality;
 using sysvisor::SyscallTable;
+using sysvisor::ArgRole;
+using sysvisor::ArgShape;
+using sysvisor::Arch;
+using sysvisor::PathArgs;
+using sysvisor::Sysno;
+using sysvisor::SyscallEntry;
+using sysvisor::redirect_covers;
+using sysvisor::sysno_name;
 namespace cls = sysvisor::syscall_class;
 
 namespace {
@@ -350,4 +358,89 @@ TEST_CASE("path_args: shapes that read memory, and calls never matched") {
   CHECK(path_args(k32, 501).shape == PathShape::kNever);
   CHECK(path_args(k32, 505).shape == PathShape::kNever);
   CHECK(path_args(k32, 542).shape == PathShape::kNever);
+}
+
+// The argument shapes (policy/syscall_shapes.cpp, written from the kernel's SYSCALL_DEFINEs) and
+// strace's path tracing (probed from the strace binary) were derived independently: where strace
+// tests a path argument, the shape has one there; where the shape has a dirfd, strace tests a
+// descriptor. And every syscall strace sees a path in has a shape. strace's own slips: it reads
+// getcwd's out buffer as a path (its %file fallback), and tests only the first path of rename.
+TEST_CASE("argument shapes agree with strace's path tracing and cover every path-taking syscall") {
+  const SyscallTable& table = SyscallTable::instance();
+  for (const Personality p : {Personality::kX86_64, Personality::kI386}) {
+    for (const int nr : table.numbers(p)) {
+      const SyscallEntry* e = table.entry(p, nr);
+      const PathArgs trace = path_args(p, nr);
+      CAPTURE(std::string(e->name));
+      CAPTURE(static_cast<int>(p));
+      bool strace_path = false;
+      for (size_t i = 0; trace.shape == PathShape::kArgs && i < 6; ++i) strace_path |= trace.args[i] == ArgKind::kPath;
+      if (e->shape == nullptr) {
+        CHECK_MESSAGE(!strace_path, "strace sees a path in a syscall with no shape");
+        continue;
+      }
+      if (trace.shape != PathShape::kArgs) continue;
+      for (size_t i = 0; i < 6; ++i) {
+        CAPTURE(i);
+        const ArgRole role = e->shape->args[i];
+        if (trace.args[i] == ArgKind::kPath && e->name != "getcwd") CHECK(role == ArgRole::kPath);
+        if (role == ArgRole::kPath && e->name != "rename") CHECK(trace.args[i] == ArgKind::kPath);
+        if (role == ArgRole::kDirfd) CHECK(trace.args[i] == ArgKind::kFd);
+      }
+    }
+  }
+}
+
+TEST_CASE("every Sysno the engine acts on has one number per personality it exists in, and a shape") {
+  const SyscallTable& table = SyscallTable::instance();
+  for (auto s = static_cast<uint8_t>(Sysno::kOpen); s < static_cast<uint8_t>(Sysno::kCount); ++s) {
+    const auto sysno = static_cast<Sysno>(s);
+    CAPTURE(std::string(sysno_name(sysno)));
+    const auto n64 = table.numbers_of(Personality::kX86_64, sysno);
+    const auto n32 = table.numbers_of(Personality::kI386, sysno);
+    CHECK(n64.size() + n32.size() >= 1);
+    CHECK(n64.size() <= 1);
+    CHECK(n32.size() <= 1);
+    for (const int nr : n64) CHECK(table.sysno(Arch::kX86_64, nr) == sysno);
+    for (const int nr : n32) CHECK(table.sysno(Arch::kI386, nr) == sysno);
+    if (redirect_covers(sysno)) {
+      for (const int nr : n64) CHECK(table.entry(Personality::kX86_64, nr)->shape != nullptr);
+      for (const int nr : n32) CHECK(table.entry(Personality::kI386, nr)->shape != nullptr);
+    }
+  }
+  // Both architectures' numbers differ and the table knows each by its own.
+  CHECK(table.sysno(Arch::kX86_64, 257) == Sysno::kOpenat);
+  CHECK(table.sysno(Arch::kI386, 295) == Sysno::kOpenat);
+  CHECK(table.sysno(Arch::kI386, 257) == Sysno::kOther);  // i386 257 is remap_file_pages
+  CHECK(table.sysno(Arch::kX86_64, 2) == Sysno::kOpen);
+  CHECK(table.sysno(Arch::kI386, 2) == Sysno::kOther);  // i386 2 is fork
+}
+
+TEST_CASE("two-path calls name both paths with their dirfds") {
+  const SyscallTable& table = SyscallTable::instance();
+  auto shape = [&](Personality p, const char* name) {
+    for (const int nr : table.numbers_named(p, name))
+      if (!table.entry(p, nr)->pseudo) return table.entry(p, nr)->shape;
+    return static_cast<const ArgShape*>(nullptr);
+  };
+  const ArgShape* renameat2 = shape(Personality::kX86_64, "renameat2");
+  REQUIRE(renameat2 != nullptr);
+  CHECK(renameat2->paths()[0].path == 1);
+  CHECK(renameat2->paths()[0].dirfd == 0);
+  CHECK(renameat2->paths()[1].path == 3);
+  CHECK(renameat2->paths()[1].dirfd == 2);
+  CHECK(renameat2->find(ArgRole::kRenameFlags) == 4);
+  const ArgShape* symlinkat = shape(Personality::kI386, "symlinkat");
+  REQUIRE(symlinkat != nullptr);
+  CHECK(symlinkat->paths()[0].path == 2);
+  CHECK(symlinkat->paths()[0].dirfd == 1);
+  CHECK(symlinkat->paths()[1].path == -1);
+  CHECK(symlinkat->args[0] == ArgRole::kLinkBody);
+  const ArgShape* link = shape(Personality::kX86_64, "link");
+  REQUIRE(link != nullptr);
+  CHECK(link->paths()[1].path == 1);
+  CHECK(link->paths()[1].dirfd == -1);
+  // fanotify_mark's 64-bit mask takes two registers on i386.
+  CHECK(shape(Personality::kI386, "fanotify_mark")->paths()[0].path == 5);
+  CHECK(shape(Personality::kX86_64, "fanotify_mark")->paths()[0].path == 4);
 }

@@ -1,5 +1,5 @@
 // Syscall: one decoded notification, a plain value (the engine's own view; handlers get a
-// sysvisor::Call). Reply: what the supervisor answers.
+// sysvisor::Call). Decoding is pure: the number is looked up in the syscall table.
 #pragma once
 
 #include <linux/seccomp.h>
@@ -8,9 +8,8 @@
 #include <array>
 #include <cstdint>
 
+#include "policy/syscall_table.hpp"
 #include "sysvisor/call.hpp"
-#include "sysvisor/unique_fd.hpp"
-#include "policy/syscalls.hpp"
 
 namespace sysvisor {
 
@@ -30,13 +29,13 @@ struct Syscall {
   }
 };
 
-inline Syscall decode_call(const seccomp_notif& n, const SyscallMap& map) {
+inline Syscall decode_call(const seccomp_notif& n) {
   Syscall call;
   call.id = n.id;
   call.tid = static_cast<pid_t>(n.pid);
   call.arch = static_cast<Arch>(n.data.arch);
   call.nr = n.data.nr;
-  call.sysno = map.lookup(call.arch, call.nr);
+  call.sysno = SyscallTable::instance().sysno(call.arch, call.nr);
   for (size_t i = 0; i < 6; ++i) call.args[i] = n.data.args[i];
   return call;
 }

@@ -1,0 +1,155 @@
+#include "engine/dispatcher.hpp"
+
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <exception>
+
+#include <fmt/format.h>
+
+#include "engine/describe.hpp"
+#include "kernel/process_memory.hpp"
+#include "kernel/thread_memory.hpp"
+#include "redirect/redirector.hpp"
+
+namespace sysvisor {
+
+void Dispatcher::dispatch(const seccomp_notif& n, PathScratch& scratch) {
+  decide_and_act(decode_call(n), Stage::kHandler, scratch);
+}
+
+void Dispatcher::decide_and_act(const Syscall& call, Stage from, PathScratch& scratch) {
+  ThreadMemory memory(call.tid);
+  Verdict v = policy_.decide(call, from, state_, memory, scratch);
+  switch (v.kind) {
+    case Verdict::Kind::kStartsProgram: return let_run(call, v, "(starts the program)");
+    case Verdict::Kind::kContinue:
+    case Verdict::Kind::kObserve: return let_run(call, v, "");
+    case Verdict::Kind::kHandler: return act_handler(call, v, scratch);
+    case Verdict::Kind::kInject: return act_inject(call, v, scratch);
+    case Verdict::Kind::kRefuse:
+      log_.record(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(v.error)),
+                  std::nullopt);
+      return;
+    case Verdict::Kind::kRedirect: return act_redirect(call, std::move(v));
+  }
+}
+
+void Dispatcher::let_run(const Syscall& call, const Verdict& v, std::string_view detail) {
+  if (v.memory_errno == EPERM) log_.warn_unreadable(call.tid);
+  respond(call, Reply::cont());
+  const bool path_known = v.memory_errno == 0 && !v.path.empty();
+  log_.record(call, "continue", std::string(detail), std::nullopt, path_known ? std::optional(v.path) : std::nullopt);
+}
+
+// A user handler answers, or lets the call go on to the inject and redirect rules.
+void Dispatcher::act_handler(const Syscall& call, const Verdict& v, PathScratch& scratch) {
+  Call view;
+  view.id = call.id;
+  view.tid = call.tid;
+  view.arch = call.arch;
+  view.nr = call.nr;
+  view.name = policy_.handlers().name(v.key);
+  view.args = call.args;
+  detail::CallAccess::bind(view, &context_);
+  Reply reply = Reply::cont();
+  try {
+    reply = handlers_[v.rule].handler(view);
+  } catch (const std::exception& e) {
+    log_.warn(fmt::format("handler for {} threw: {}", view.name, e.what()));
+  } catch (...) {
+    log_.warn(fmt::format("handler for {} threw", view.name));
+  }
+  if (reply.kind == Reply::Kind::kContinue) return decide_and_act(call, Stage::kInject, scratch);
+  RuleHits::add(hits_.handlers, v.rule);
+  log_.record(call, "handler", "", respond(call, std::move(reply)), std::nullopt);
+}
+
+// strace's order: the signal is queued at syscall entry, then delay_enter, poke_enter; a call that
+// is answered gets poke_exit and delay_exit before the answer; otherwise it goes on to the
+// redirect rules. Delays run on the executor.
+void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& scratch) {
+  if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
+  RuleHits::add(hits_.injects, v.rule);
+  const InjectRule& rule = *v.inject;
+  auto work = [this, call, &rule](PathScratch& own) {
+    if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
+    if (rule.delay_enter && !executor_.sleep_for(*rule.delay_enter)) return;
+    if (rule.poke_enter) poke(call, *rule.poke_enter);
+    if (!rule.answers()) {
+      log_.record(call, "inject", describe_injection(rule), std::nullopt, std::nullopt);
+      return decide_and_act(call, Stage::kRedirect, own);
+    }
+    if (rule.poke_exit) poke(call, *rule.poke_exit);
+    if (rule.delay_exit && !executor_.sleep_for(*rule.delay_exit)) return;
+    Reply reply = rule.error ? Reply::err(*rule.error) : Reply::val(static_cast<int64_t>(*rule.retval));
+    log_.record(call, "inject", describe_injection(rule), respond(call, std::move(reply)), std::nullopt);
+  };
+  if (!rule.delay_enter && !rule.delay_exit) return work(scratch);
+  executor_.run([work] {
+    PathScratch own;
+    work(own);
+  });
+}
+
+// poke=@argN=HEX: the bytes go where argument N points, through page protections as the kernel
+// would see them (a read-only or bad pointer is skipped).
+void Dispatcher::poke(const Syscall& call, const std::vector<Poke>& pokes) {
+  for (const Poke& p : pokes) {
+    if (p.arg < 1 || p.arg > 6) continue;  // x86 syscalls have six arguments
+    const uint64_t addr = call.ptr_arg(static_cast<size_t>(p.arg - 1));
+    (void)write_memory(call.tid, addr, {reinterpret_cast<const std::byte*>(p.bytes.data()), p.bytes.size()});
+  }
+}
+
+void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
+  // What we read may belong to a caller that has gone (and whose id was reused): act only while the
+  // notification is still pending.
+  if (notify_.id_valid(call.id) != 0) return;
+  RuleHits::add(hits_.redirects, v.rule);
+  Redirection& r = *v.redirection;
+  if (auto accmode = redirect_may_block(call, r)) {
+    std::string fifo = r.target;
+    executor_.run(
+        [this, call, r = std::move(r)] {
+          const auto result = respond(call, perform_redirect(call, r));
+          log_.record(call, "redirect", r.target, result, r.from);  // the absolute path: the program's is gone
+        },
+        std::move(fifo), *accmode);
+    return;
+  }
+  const auto result = respond(call, perform_redirect(call, r));
+  log_.record(call, "redirect", r.target, result, v.path);
+}
+
+std::optional<int64_t> Dispatcher::respond(const Syscall& call, Reply reply) {
+  int rc = 0;
+  std::optional<int64_t> result;
+  switch (reply.kind) {
+    case Reply::Kind::kContinue: rc = notify_.send_continue(call.id); break;
+    case Reply::Kind::kValue:
+      rc = notify_.send_result(call.id, reply.value, 0);
+      result = reply.value;
+      break;
+    case Reply::Kind::kError:
+      rc = notify_.send_result(call.id, 0, reply.error);
+      result = -reply.error;
+      break;
+    case Reply::Kind::kInjectFd: {
+      const int fd = notify_.addfd_send(call.id, reply.fd.get(), reply.fd_flags);
+      result = fd;
+      // On failure (EMFILE: the program's RLIMIT_NOFILE) the call is still pending: answer it.
+      if (fd < 0 && fd != -ENOENT) rc = notify_.send_result(call.id, 0, -fd);
+      break;
+    }
+  }
+  // ENOENT: the caller died or was interrupted meanwhile, an ordinary event.
+  if (rc == ENOENT) return std::nullopt;
+  if (rc != 0) log_.warn(fmt::format("answering {} of thread {}: {}", syscall_name(call), call.tid, std::strerror(rc)));
+  return result;
+}
+
+}  // namespace sysvisor

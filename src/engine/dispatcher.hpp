@@ -1,0 +1,65 @@
+// Dispatcher: one notification, one way — decode, decide (CompiledPolicy::decide), act, respond.
+// Called by the receivers, several at once; work that may block goes to the Executor.
+#pragma once
+
+#include <linux/seccomp.h>
+
+#include <atomic>
+#include <cstdint>
+#include <optional>
+#include <vector>
+
+#include "engine/call_context.hpp"
+#include "engine/call_log.hpp"
+#include "engine/executor.hpp"
+#include "kernel/notify_fd.hpp"
+#include "policy/compiled_policy.hpp"
+#include "sysvisor/supervisor.hpp"
+
+namespace sysvisor {
+
+// How often each rule acted, per Policy entry.
+struct RuleHits {
+  explicit RuleHits(const Policy& policy)
+      : injects(policy.injects.size()), redirects(policy.redirects.size()), handlers(policy.handlers.size()) {}
+  std::vector<std::atomic<uint64_t>> injects;
+  std::vector<std::atomic<uint64_t>> redirects;
+  std::vector<std::atomic<uint64_t>> handlers;
+  static void add(std::vector<std::atomic<uint64_t>>& v, size_t i) {
+    if (i < v.size()) v[i].fetch_add(1, std::memory_order_relaxed);
+  }
+};
+
+class Dispatcher {
+ public:
+  // `handlers`: the Policy's handlers, by the index decide() returns.
+  Dispatcher(const CompiledPolicy& policy, const std::vector<HandlerRule>& handlers, const NotifyFd& notify,
+             ThreadState& state, Executor& executor, CallLog& log, RuleHits& hits)
+      : policy_(policy), handlers_(handlers), notify_(notify), context_(notify), state_(state),
+        executor_(executor), log_(log), hits_(hits) {}
+
+  // Handles one notification. `scratch`: the receiver's own path buffers.
+  void dispatch(const seccomp_notif& n, PathScratch& scratch);
+
+ private:
+  // Decides from `from` on and acts.
+  void decide_and_act(const Syscall& call, Stage from, PathScratch& scratch);
+  void act_handler(const Syscall& call, const Verdict& v, PathScratch& scratch);
+  void act_inject(const Syscall& call, const Verdict& v, PathScratch& scratch);
+  void act_redirect(const Syscall& call, Verdict v);
+  void poke(const Syscall& call, const std::vector<Poke>& pokes);
+  // Answers the call; returns what the program got when we answered (value, fd or -errno).
+  std::optional<int64_t> respond(const Syscall& call, Reply reply);
+  void let_run(const Syscall& call, const Verdict& v, std::string_view detail);
+
+  const CompiledPolicy& policy_;
+  const std::vector<HandlerRule>& handlers_;
+  const NotifyFd& notify_;
+  const detail::CallContext context_;
+  ThreadState& state_;
+  Executor& executor_;
+  CallLog& log_;
+  RuleHits& hits_;
+};
+
+}  // namespace sysvisor

@@ -1,0 +1,57 @@
+#include "engine/session.hpp"
+
+#include <sched.h>
+#include <sys/stat.h>
+
+#include <system_error>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+namespace sysvisor {
+
+void Session::serve(int threads) {
+  // The program's umask is applied by hand to files we create: this thread (and the receivers and
+  // workers it starts, which share its fs struct) gets its own so that umask(0) leaves the rest of
+  // the process alone.
+  if (unshare(CLONE_FS) == 0) umask(0);
+  // Kernels before 6.6 lack SYNC_WAKE_UP: plain wake-ups then, nothing else changes.
+  (void)notify_.set_sync_wake_up();
+
+  Receiver receiver(notify_, dispatcher_, log_, threads > 1);
+  std::vector<std::thread> receivers;
+  for (int i = 0; i < threads; ++i) {
+    try {
+      receivers.emplace_back([&receiver] { receiver.run(); });
+    } catch (const std::system_error& e) {
+      log_.warn(fmt::format("starting receiver {} of {}: {}", i + 1, threads, e.what()));
+      if (receivers.empty()) return;  // nothing serves the listener: the kernel fails the calls
+      break;
+    }
+  }
+  monitor_.run();
+  for (std::thread& t : receivers) t.join();
+  executor_.cancel_all();
+  status_ = monitor_.finish();
+}
+
+RunResult Session::result() {
+  auto counts = [](const std::vector<std::atomic<uint64_t>>& from) {
+    std::vector<uint64_t> out;
+    for (const auto& c : from) out.push_back(c.load());
+    return out;
+  };
+  RunResult r;
+  r.exit_code = status_.exit_code;
+  r.term_signal = status_.term_signal;
+  r.core_dumped = status_.core_dumped;
+  r.exec_errno = status_.exec_errno;
+  r.inject_hits = counts(hits_.injects);
+  r.redirect_hits = counts(hits_.redirects);
+  r.handler_hits = counts(hits_.handlers);
+  r.log = log_.take_kept();
+  return r;
+}
+
+}  // namespace sysvisor

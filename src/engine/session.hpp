@@ -1,0 +1,43 @@
+// Session: one supervised run, wired together — the receivers, the dispatcher, the executor and
+// the monitor around one listener — until no task uses the filter; then the result.
+#pragma once
+
+#include "engine/call_log.hpp"
+#include "engine/dispatcher.hpp"
+#include "engine/executor.hpp"
+#include "engine/monitor.hpp"
+#include "engine/receiver.hpp"
+#include "engine/thread_counts.hpp"
+#include "kernel/launcher.hpp"
+#include "kernel/notify_fd.hpp"
+#include "policy/compiled_policy.hpp"
+#include "sysvisor/supervisor.hpp"
+
+namespace sysvisor {
+
+class Session {
+ public:
+  Session(const CompiledPolicy& compiled, const Policy& policy, const RunOptions& options,
+          const ProcessOptions& process, Launched& child, NotifyFd listener)
+      : policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy),
+        dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_),
+        monitor_(notify_, child, compiled.injects().empty() ? nullptr : &counts_, process, log_) {}
+
+  // Serves until no task uses the filter; `threads` receivers share the listener.
+  void serve(int threads);
+  // The outcome (once, after serve()).
+  RunResult result();
+
+ private:
+  const Policy& policy_;
+  NotifyFd notify_;
+  CallLog log_;
+  ThreadCounts counts_;
+  RuleHits hits_;
+  Executor executor_;
+  Dispatcher dispatcher_;
+  Monitor monitor_;
+  ExitStatus status_;
+};
+
+}  // namespace sysvisor
