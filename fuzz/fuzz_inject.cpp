@@ -15,7 +15,7 @@
 #include <string_view>
 
 #include "fuzz_check.hpp"
-#include "sysvisor/inject.hpp"
+#include "policy/inject_table.hpp"
 
 namespace {
 

@@ -17,7 +17,7 @@
 
 #include "fuzz_check.hpp"
 #include "sysvisor/path.hpp"
-#include "sysvisor/redirect.hpp"
+#include "policy/redirect_table.hpp"
 
 namespace {
 

@@ -18,6 +18,7 @@
 #include <cstring>
 #include <string>
 
+#include "policy/inject_table.hpp"
 #include "policy/option_grammar.hpp"
 #include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"

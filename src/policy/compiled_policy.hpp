@@ -19,6 +19,8 @@
 #include "policy/caller_memory.hpp"
 #include "policy/filter.hpp"
 #include "policy/handler_table.hpp"
+#include "policy/inject_table.hpp"
+#include "policy/redirect_table.hpp"
 #include "policy/syscall.hpp"
 #include "policy/traced_paths.hpp"
 #include "sysvisor/inject.hpp"

@@ -1,4 +1,4 @@
-#include "sysvisor/redirect.hpp"
+#include "policy/redirect_table.hpp"
 
 #include <fmt/format.h>
 

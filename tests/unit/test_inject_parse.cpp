@@ -10,7 +10,7 @@
 #include <string>
 
 #include "policy/syscall_table.hpp"
-#include "sysvisor/inject.hpp"
+#include "policy/inject_table.hpp"
 
 using sysvisor::complement;
 using sysvisor::Delay;

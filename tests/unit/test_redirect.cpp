@@ -2,7 +2,7 @@
 
 #include <fmt/format.h>
 
-#include "sysvisor/redirect.hpp"
+#include "policy/redirect_table.hpp"
 
 using namespace sysvisor;
 
