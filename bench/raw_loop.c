@@ -1,13 +1,16 @@
 /* The floor (issue 6): a minimal seccomp user-notification supervisor. No policy, no allocation,
  * no logging on the hot path: what this kernel costs per notified call and nothing more.
  *
- *   raw_loop [-m continue|inspect|redirect] [-s] [-t N] [-b] [-k] [-n SYSCALL]... [-x EXTRA]...
+ *   raw_loop [-m continue|inspect|redirect|redirect2] [-s] [-t N] [-b] [-k] [-n SYSCALL]... [-x EXTRA]...
  *            [-f FROM -T TO] -- PROG [ARG...]
  *
  *   -m continue   RECV + CONTINUE
  *   -m inspect    RECV + read the path (process_vm_readv, page-bounded) + ID_VALID + CONTINUE
  *   -m redirect   RECV + path read + ID_VALID + open(TO) + ADDFD with SECCOMP_ADDFD_FLAG_SEND + close,
  *                 for calls whose path is FROM (-f, -T); other paths as inspect
+ *   -m redirect2  as redirect, answered in two steps: ADDFD without SEND (the descriptor is installed),
+ *                 then SECCOMP_IOCTL_NOTIF_SEND with val = its number; SEND honours SYNC_WAKE_UP where
+ *                 ADDFD|SEND wakes the caller with a plain complete()
  *   -s            SECCOMP_USER_NOTIF_FD_SYNC_WAKE_UP on the listener
  *   -t N          N receiver threads (default 1)
  *   -b            wait in a blocking RECV instead of poll + RECV
@@ -69,6 +72,7 @@ enum mode { MODE_CONTINUE, MODE_INSPECT, MODE_REDIRECT };
 static enum mode g_mode = MODE_CONTINUE;
 static int g_listener = -1;
 static int g_blocking;
+static int g_two_step; /* -m redirect2 */
 static const char* g_from;
 static size_t g_from_len;
 static const char* g_to;
@@ -164,6 +168,13 @@ static void send_continue(struct seccomp_notif_resp* resp, uint64_t id) {
   ioctl(g_listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
 }
 
+static void send_value(struct seccomp_notif_resp* resp, uint64_t id, int64_t val) {
+  memset(resp, 0, g_resp_size);
+  resp->id = id;
+  resp->val = val;
+  ioctl(g_listener, SECCOMP_IOCTL_NOTIF_SEND, resp);
+}
+
 static void send_error(struct seccomp_notif_resp* resp, uint64_t id, int error) {
   memset(resp, 0, g_resp_size);
   resp->id = id;
@@ -226,13 +237,14 @@ static void handle(const struct seccomp_notif* req, struct seccomp_notif_resp* r
   }
   struct seccomp_notif_addfd addfd = {
       .id = req->id,
-      .flags = SECCOMP_ADDFD_FLAG_SEND,
+      .flags = g_two_step ? 0 : SECCOMP_ADDFD_FLAG_SEND,
       .srcfd = (uint32_t)fd,
       .newfd = 0,
       .newfd_flags = (uint32_t)(flags & O_CLOEXEC),
   };
   const int rc = ioctl(g_listener, SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
   if (rc < 0 && errno != ENOENT) send_error(resp, req->id, errno);
+  if (rc >= 0 && g_two_step) send_value(resp, req->id, rc);
   close(fd);
 }
 
@@ -294,6 +306,10 @@ static int parse_options(int argc, char** argv, struct options* o) {
         if (strcmp(optarg, "continue") == 0) g_mode = MODE_CONTINUE;
         else if (strcmp(optarg, "inspect") == 0) g_mode = MODE_INSPECT;
         else if (strcmp(optarg, "redirect") == 0) g_mode = MODE_REDIRECT;
+        else if (strcmp(optarg, "redirect2") == 0) {
+          g_mode = MODE_REDIRECT;
+          g_two_step = 1;
+        }
         else {
           fprintf(stderr, "raw_loop: unknown mode '%s'\n", optarg);
           return 125;
@@ -319,7 +335,7 @@ static int parse_options(int argc, char** argv, struct options* o) {
   }
   if (optind >= argc || o->threads < 1 || o->threads > 64 ||
       (g_mode == MODE_REDIRECT && (g_from == NULL || g_to == NULL))) {
-    fprintf(stderr, "usage: raw_loop [-m continue|inspect|redirect] [-s] [-t N] [-b] [-k] [-n SYSCALL]... "
+    fprintf(stderr, "usage: raw_loop [-m continue|inspect|redirect|redirect2] [-s] [-t N] [-b] [-k] [-n SYSCALL]... "
                     "[-x EXTRA]... [-f FROM -T TO] -- PROG [ARG...]\n");
     return 125;
   }

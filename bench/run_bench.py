@@ -399,7 +399,9 @@ def allocation_test(tools, files, counts):
     for label, rules, mode, path in cases:
         got = []
         for n in counts:
-            argv = [tools["sysvisor"]] + rules + ["--", tools["workload"], mode, str(n), "1"] + ([path] if path else [])
+            # One receiver: each receiver's buffers grow once, whichever serves first (tests/e2e/test_robust.py).
+            argv = ([tools["sysvisor"], "--threads", "1"] + rules + ["--", tools["workload"], mode, str(n), "1"] +
+                    ([path] if path else []))
             p = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env, text=True)
             _, err = p.communicate(timeout=300)
             m = re.search(rf"malloc_count pid={p.pid} calls=(\d+)", err)

@@ -75,9 +75,11 @@ struct Command {
 
 // How the run behaves towards the calling process.
 struct RunOptions {
-  // Threads receiving and answering notifications (1..64). One is enough for a single-threaded
-  // program; more let calls of a multi-threaded program be served in parallel.
-  int threads = 1;
+  // Threads receiving and answering notifications (1..64); 0: as many as the machine has CPUs (at
+  // most 8) where receivers wait in SECCOMP_IOCTL_NOTIF_RECV itself (Linux 6.11+: an idle
+  // receiver costs nothing and the kernel hands each call to one), else 1. Work that may block
+  // runs on threads of its own whatever the number.
+  int threads = 0;
   // Keep every log entry in RunResult::log.
   bool keep_log = false;
   // Called once per intercepted call (serialised: never twice at once); default: no log, and no

@@ -244,7 +244,9 @@ void define_sysvisor_options(CLI::App& app, CliConfig& config, RawOptions& raw) 
                  "Inject only into calls that refer to PATH (strace's path tracing; repeatable)", "PATH");
   app.add_option("-o,--output", config.log_path, "Write one line per intercepted call to FILE")->type_name("FILE");
   app.add_option("--log-format", raw.log_format, "Log lines as text or json (JSON lines)")->type_name("text|json");
-  app.add_option("--threads", config.threads, "Threads that serve the program's calls (1..64, default 1)")
+  app.add_option("--threads", config.threads,
+                 "Threads that receive the program's calls (1..64; default: one per CPU, at most 8, where the "
+                 "kernel hands each call to one waiting receiver (Linux 6.11+), else 1)")
       ->type_name("N")
       ->check(CLI::Range(1, 64).description(""));
   app.add_flag("--allow-io-uring", config.policy.allow_io_uring,

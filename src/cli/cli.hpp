@@ -16,7 +16,7 @@ struct CliConfig {
   std::string prog_name;   // "sysvisor" or "copycat" (chosen by argv[0])
   Policy policy;
   Command command;
-  int threads = 1;         // --threads
+  int threads = 0;         // --threads (0: chosen by the library, RunOptions::threads)
   std::string log_path;    // -o
   LogFormat log_format = LogFormat::kText;
   bool help = false;       // print help_text and exit 0

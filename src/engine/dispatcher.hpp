@@ -32,11 +32,13 @@ struct RuleHits {
 
 class Dispatcher {
  public:
-  // `handlers`: the Policy's handlers, by the index decide() returns.
+  // `handlers`: the Policy's handlers, by the index decide() returns. `two_step_addfd`: answer an
+  // injected descriptor with ADDFD, then SEND (only where the caller waits killable only; see
+  // respond()).
   Dispatcher(const CompiledPolicy& policy, const std::vector<HandlerRule>& handlers, const NotifyFd& notify,
-             ThreadState& state, Executor& executor, CallLog& log, RuleHits& hits)
+             ThreadState& state, Executor& executor, CallLog& log, RuleHits& hits, bool two_step_addfd)
       : policy_(policy), handlers_(handlers), notify_(notify), context_(notify), state_(state),
-        executor_(executor), log_(log), hits_(hits) {}
+        executor_(executor), log_(log), hits_(hits), two_step_addfd_(two_step_addfd) {}
 
   // Handles one notification. `scratch`: the receiver's own path buffers.
   void dispatch(const seccomp_notif& n, PathScratch& scratch);
@@ -51,6 +53,8 @@ class Dispatcher {
   // Answers the call; returns what the program got when we answered (value, fd or -errno).
   std::optional<int64_t> respond(const Syscall& call, Reply reply);
   void let_run(const Syscall& call, const Verdict& v, std::string_view detail);
+  // Installs the descriptor and answers with its number: the fd (>= 0) or -errno.
+  int send_fd(const Syscall& call, const Reply& reply, int& rc);
 
   const CompiledPolicy& policy_;
   const std::vector<HandlerRule>& handlers_;
@@ -60,6 +64,7 @@ class Dispatcher {
   Executor& executor_;
   CallLog& log_;
   RuleHits& hits_;
+  const bool two_step_addfd_;
 };
 
 }  // namespace sysvisor

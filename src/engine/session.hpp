@@ -20,7 +20,7 @@ class Session {
   Session(const CompiledPolicy& compiled, const Policy& policy, const RunOptions& options,
           const ProcessOptions& process, Launched& child, NotifyFd listener)
       : policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy),
-        dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_),
+        dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_, two_step_addfd(child)),
         monitor_(notify_, child, compiled.injects().empty() ? nullptr : &counts_, process, log_) {}
 
   // Serves until no task uses the filter; `threads` receivers share the listener.
@@ -29,6 +29,10 @@ class Session {
   RunResult result();
 
  private:
+  // Whether injected descriptors are answered in two steps (ADDFD, then SEND): where the filter
+  // waits killable only, unless SYSVISOR_ADDFD=send asks for ADDFD|SEND (as on older kernels).
+  static bool two_step_addfd(const Launched& child);
+
   const Policy& policy_;
   NotifyFd notify_;
   CallLog log_;

@@ -70,6 +70,15 @@ Result<Prepared> prepare(const Policy& policy, const RunOptions& options) {
   return out;
 }
 
+// RunOptions::threads: 0 chooses one receiver per CPU (at most 8) where receivers wait in RECV
+// itself (an idle one costs nothing: the kernel wakes exactly one per call), else one (with poll,
+// several take turns under a lock and look again before each RECV).
+int receiver_count(int asked) {
+  if (asked > 0) return std::min(asked, 64);
+  if (!NotifyFd::blocked_recv_ends()) return 1;
+  return static_cast<int>(std::clamp<long>(sysconf(_SC_NPROCESSORS_ONLN), 1, 8));
+}
+
 // Forks (exec or body), serves the listener until the tree has exited, and reports.
 Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec& spec, const RunOptions& options,
                             const ProcessOptions& process) {
@@ -103,7 +112,7 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   Session session(prepared.compiled, policy, options, process, *child, NotifyFd(child->take_listener()));
   // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
-  std::thread worker([&session, &options] { session.serve(std::clamp(options.threads, 1, 64)); });
+  std::thread worker([&session, &options] { session.serve(receiver_count(options.threads)); });
   worker.join();
   RunResult result = session.result();
   if (prepared.kinject) report_kinject(*prepared.kinject, policy, options, child->pid(), result);

@@ -27,6 +27,7 @@ struct Handshake {
   std::atomic<int> setup_step{0};
   std::atomic<int> exec_errno{0};
   std::atomic<int> own_exec{0};  // child -> parent: the next execve is the one starting the program
+  std::atomic<int> killable{0};  // child -> parent: the filter has SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
 };
 static_assert(std::atomic<int>::is_always_lock_free);
 
@@ -61,6 +62,7 @@ const char* step_name(int step) {
   // interrupts the caller's wait, so a signal handler cannot turn a call it is serving into EINTR.
   long fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER,
                     SECCOMP_FILTER_FLAG_NEW_LISTENER | SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, prog);
+  if (fd >= 0) page->killable.store(1, std::memory_order_relaxed);
   if (fd < 0 && errno == EINVAL)  // kernels before 5.19 lack WAIT_KILLABLE_RECV
     fd = syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_NEW_LISTENER, prog);
   if (fd < 0) child_fail(page, kStepSeccomp, errno);
@@ -112,6 +114,8 @@ Launched::~Launched() {
 bool Launched::take_own_exec() noexcept {
   return page_ != nullptr && page_->own_exec.exchange(0, std::memory_order_acq_rel) != 0;
 }
+
+bool Launched::killable_wait() const noexcept { return page_ != nullptr && page_->killable.load() != 0; }
 
 int Launched::exec_errno() const noexcept { return page_->exec_errno.load(std::memory_order_acquire); }
 

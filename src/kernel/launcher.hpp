@@ -55,6 +55,9 @@ class Launched {
   // True once per execve the child makes to start the program (set just before each attempt);
   // a notified execve from the child's pid for which this is true is that execve.
   bool take_own_exec() noexcept;
+  // True when the filter waits killable only (SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV, Linux 5.19):
+  // once a call is received, nothing but a fatal signal ends its wait.
+  bool killable_wait() const noexcept;
   // errno of a failed execve in the child, 0 if exec succeeded or has not happened yet.
   int exec_errno() const noexcept;
 

@@ -68,6 +68,18 @@ int NotifyFd::id_valid(uint64_t id) const noexcept {
   return ioctl_errno(fd_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
 }
 
+int NotifyFd::addfd(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept {
+  seccomp_notif_addfd addfd{};
+  addfd.id = id;
+  addfd.srcfd = static_cast<uint32_t>(srcfd);
+  addfd.newfd_flags = newfd_flags;
+  while (true) {
+    const int rc = ::ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
+    if (rc >= 0) return rc;
+    if (errno != EINTR) return -errno;
+  }
+}
+
 int NotifyFd::addfd_send(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept {
   seccomp_notif_addfd addfd{};
   addfd.id = id;

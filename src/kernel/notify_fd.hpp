@@ -49,6 +49,9 @@ class NotifyFd {
   // Installs `srcfd` in the caller (lowest free number) and answers the call with that number
   // (SECCOMP_ADDFD_FLAG_SEND). Returns the new fd number (>= 0) or -errno.
   int addfd_send(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept;
+  // Installs `srcfd` in the caller (lowest free number) without answering: the number, or -errno.
+  // The caller still waits; answer it with send_result(id, number, 0).
+  int addfd(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept;
   // Whether the kernel knows SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND (Linux 5.14):
   // asked with an id no notification has, so a kernel that knows both answers ENOENT.
   bool supports_addfd_send() const noexcept;
