@@ -39,7 +39,7 @@ Verdict CompiledPolicy::decide(const Syscall& call, Stage from, ThreadState& sta
   if (from != Stage::kRedirect && !injects_.empty()) {
     if (Verdict i = decide_inject(call, state, memory, v); i.kind != Verdict::Kind::kContinue) return i;
   }
-  if (call.sysno == Sysno::kIoUringSetup && io_uring_blocked_) {
+  if (io_uring_blocked_ && is_io_uring(call.sysno)) {
     v.kind = Verdict::Kind::kRefuse;
     v.error = ENOSYS;
     return v;

@@ -35,8 +35,6 @@ struct Redirection {
   std::string from;         // absolute, normalised path the program asked for
   std::string target;       // where it goes
   size_t rule = 0;          // index of the redirect rule (Policy order)
-  bool type_known = false;  // the act stat'ed the target: its S_IFMT bits are in target_type
-  mode_t target_type = 0;
 };
 
 // Buffers decide() reads paths into, one set per receiver thread and reused from call to call:
@@ -92,7 +90,8 @@ class CompiledPolicy {
 
   // The filter: only the syscalls some rule needs leave the kernel (policy_filter.cpp).
   std::vector<FilterRule> filter_rules() const;
-  // True when io_uring_setup fails with ENOSYS: io_uring would bypass file rules.
+  // True when io_uring_setup, io_uring_enter and io_uring_register fail with ENOSYS: io_uring
+  // would bypass file rules, through a new ring or one the caller inherited.
   bool io_uring_blocked() const noexcept { return io_uring_blocked_; }
   // True when the inject rule can be answered by the filter alone for (p, nr): an errno on
   // every call, no -P, never execve/execveat, never the i386 multiplexers.

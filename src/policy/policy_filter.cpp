@@ -67,7 +67,9 @@ bool CompiledPolicy::takes_fast_path(const InjectRule& rule, Personality p, int 
 }
 
 // io_uring performs opens and reads without syscalls, bypassing redirections and file-related
-// inject rules.
+// inject rules. Refusing io_uring_enter and io_uring_register too stops a ring the program
+// inherited, unless it was made with IORING_SETUP_SQPOLL: its kernel thread takes submissions
+// without any syscall, which no filter sees (man/sysvisor.1, BUGS).
 bool CompiledPolicy::io_uring_needed() const {
   if (!redirects_.empty()) return true;
   const SyscallTable& table = SyscallTable::instance();
@@ -91,7 +93,9 @@ std::vector<FilterRule> CompiledPolicy::filter_rules() const {
         if (redirect_covers(static_cast<Sysno>(s))) notify_all(actions, p, static_cast<Sysno>(s));
     }
     if (io_uring_blocked_) {
-      for (const int nr : table.numbers_of(p, Sysno::kIoUringSetup)) actions[{p, nr}] = SCMP_ACT_ERRNO(ENOSYS);
+      // All three calls: refusing setup alone leaves a ring the caller inherited working.
+      for (const Sysno s : {Sysno::kIoUringSetup, Sysno::kIoUringEnter, Sysno::kIoUringRegister})
+        for (const int nr : table.numbers_of(p, s)) actions[{p, nr}] = SCMP_ACT_ERRNO(ENOSYS);
     }
     if (injects_.empty()) continue;
     // Every execve is seen while inject rules exist: a non-leader thread's exec hands its counts

@@ -22,7 +22,7 @@ enum class Sysno : uint8_t {
   kReadlink, kReadlinkat,
   kGetxattr, kLgetxattr, kListxattr, kLlistxattr,
   kExecve, kExecveat,
-  kIoUringSetup,
+  kIoUringSetup, kIoUringEnter, kIoUringRegister,
   kCount,
 };
 
@@ -31,6 +31,10 @@ std::string_view sysno_name(Sysno s) noexcept;
 // True for the Sysnos a redirect rule covers today (open .. llistxattr).
 constexpr bool redirect_covers(Sysno s) noexcept { return s >= Sysno::kOpen && s <= Sysno::kLlistxattr; }
 constexpr bool is_exec(Sysno s) noexcept { return s == Sysno::kExecve || s == Sysno::kExecveat; }
+// The three io_uring calls: setup makes a ring, enter submits (the ring then opens, reads and
+// writes without further syscalls), register installs files and buffers. A ring inherited from
+// the caller needs only the last two.
+constexpr bool is_io_uring(Sysno s) noexcept { return s >= Sysno::kIoUringSetup && s <= Sysno::kIoUringRegister; }
 
 // What one argument register holds.
 enum class ArgRole : uint8_t {

@@ -130,6 +130,7 @@ constexpr std::array<SysnoName, static_cast<size_t>(Sysno::kCount)> kSysnoNames 
     {Sysno::kReadlink, "readlink"}, {Sysno::kReadlinkat, "readlinkat"}, {Sysno::kGetxattr, "getxattr"},
     {Sysno::kLgetxattr, "lgetxattr"}, {Sysno::kListxattr, "listxattr"}, {Sysno::kLlistxattr, "llistxattr"},
     {Sysno::kExecve, "execve"},    {Sysno::kExecveat, "execveat"},   {Sysno::kIoUringSetup, "io_uring_setup"},
+    {Sysno::kIoUringEnter, "io_uring_enter"}, {Sysno::kIoUringRegister, "io_uring_register"},
 }};
 
 constexpr bool sysno_names_in_order() {

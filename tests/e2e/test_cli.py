@@ -151,6 +151,38 @@ class Cli(TempDirTest):
                        stdout="x\n", stderr="sysvisor: writing the log '/dev/full' failed (No space left on device): "
                                            "later lines are lost\n")
 
+    def test_log_lines_cannot_be_forged_by_a_file_name(self):
+        # Unescaped, TO's newline would end the redirect line early and start a line of its own:
+        # "rest = 3" (no timestamp), and in the second rule a whole forged call, timestamp and all,
+        # that only the line count against the JSON log (one object per line) gives away.
+        import json
+        os.makedirs(self.path("a\nb"))
+        plain = self.write("a\nb/to", "one\n")
+        os.makedirs(self.path("x\n12:00:00.000000 1"))
+        forged = self.write('x\n12:00:00.000000 1/1 unlink("etc") continue = 0', "two\n")
+        odd = self.write("from\nwith\ttab\\and\x01", "three\n")  # a path argument with the same bytes
+        rules = ["-r", f"/etc/sysvisor-nl-1={plain}", "-r", f"/etc/sysvisor-nl-2={forged}", "-r", f"{odd}={plain}"]
+        command = ["cat", "/etc/sysvisor-nl-1", "/etc/sysvisor-nl-2", odd]
+        text, js = self.path("log.txt"), self.path("log.json")
+        self.assertRun(sv("-o", text, *rules, *command), stdout="one\ntwo\none\n")
+        self.assertRun(sv("-o", js, "--log-format", "json", *rules, *command), stdout="one\ntwo\none\n")
+        with open(js) as f:
+            entries = [json.loads(l) for l in f.read().split("\n") if l]
+        with open(text, newline="") as f:
+            lines = f.read().split("\n")
+        self.assertEqual(lines.pop(), "")  # the file ends with a newline, no partial line
+        self.assertEqual(len(lines), len(entries), "\n".join(lines))
+        for line in lines:
+            self.assertRegex(line, r"^\d\d:\d\d:\d\d\.\d{6} (\d+)/\d+ [a-z_0-9]+\(.*\) [a-z]+")
+            self.assertNotRegex(line, r"[\x00-\x1f\x7f]")
+        # TO as strace quotes a string (\n, \\), derived here, not by the code under test.
+        quoted = lambda p: p.replace("\\", "\\\\").replace("\n", "\\n")
+        redirects = [l for l in lines if " redirect " in l]
+        self.assertEqual([l.split(" redirect ", 1)[1] for l in redirects],
+                         [f"{quoted(plain)} = 3", f"{quoted(forged)} = 3", f"{quoted(plain)} = 3"], lines)
+        self.assertEqual([e["detail"] for e in entries if e["action"] == "redirect"], [plain, forged, plain])
+        self.assertEqual(sum("unlink" in l for l in lines), 1, lines)  # only inside the escaped target
+
     def test_help_and_version(self):
         proc = sv("--help")
         self.assertRun(proc, stdout=None)

@@ -4,7 +4,8 @@
 //
 // Mutants this file kills: swapping the handler and inject stages; letting Stage::kInject or
 // kRedirect run an earlier stage again; counting a call that fails -P; refusing io_uring before an
-// inject rule on it; resolving a relative path against the cwd when a dirfd is given; keying an
+// inject rule on it, or refusing only io_uring_setup (an inherited ring needs only io_uring_enter
+// and io_uring_register); resolving a relative path against the cwd when a dirfd is given; keying an
 // i386 socketcall as its subcall when the argument array is unreadable; redirecting after a failed
 // path read.
 #include <doctest/doctest.h>
@@ -181,6 +182,60 @@ TEST_CASE("io_uring_setup: an inject rule on it decides first, else it is refuse
   p.allow_io_uring = true;
   p.injects.clear();
   CHECK(f.decide(compile(p), call).kind == Kind::kContinue);
+}
+
+TEST_CASE("io_uring_enter and io_uring_register: refused like io_uring_setup, after handlers and inject rules") {
+  Policy p;
+  REQUIRE(p.redirect("/etc/app.conf", "/tmp/x"));
+  Fixture f;
+  for (const Arch arch : {Arch::kX86_64, Arch::kI386}) {
+    const Syscall enter = make_call(arch, "io_uring_enter", {3, 1, 1, 1});
+    const Syscall reg = make_call(arch, "io_uring_register", {3, 8 /* IORING_REGISTER_PROBE */, 0x1000, 256});
+    CHECK(enter.sysno == Sysno::kIoUringEnter);
+    CHECK(reg.sysno == Sysno::kIoUringRegister);
+    for (const Syscall& call : {enter, reg}) {
+      const Verdict v = f.decide(compile(p), call);
+      CHECK(v.kind == Kind::kRefuse);
+      CHECK(v.error == ENOSYS);
+      // A signal-only rule lets the call go on from kRedirect: the refusal still holds there.
+      CHECK(f.decide(compile(p), call, Stage::kRedirect).kind == Kind::kRefuse);
+    }
+  }
+  const Syscall enter = make_call(Arch::kX86_64, "io_uring_enter", {3, 1, 1, 1});
+  const Syscall reg = make_call(Arch::kX86_64, "io_uring_register", {3, 8, 0x1000, 256});
+
+  // An inject rule on io_uring_enter fires first; when it does not fire, the refusal follows.
+  Policy injected = p;
+  REQUIRE(injected.inject("io_uring_enter:error=EBUSY:when=2"));
+  f.state.fires = true;
+  Verdict v = f.decide(compile(injected), enter);
+  CHECK(v.kind == Kind::kInject);
+  CHECK(*v.inject->error == EBUSY);
+  f.state.fires = false;
+  v = f.decide(compile(injected), enter);
+  CHECK(v.kind == Kind::kRefuse);
+  CHECK(v.error == ENOSYS);
+  f.state.fires = true;
+  CHECK(f.decide(compile(injected), reg).kind == Kind::kRefuse);  // the rule names enter only
+
+  // A handler decides before both.
+  Policy handled = p;
+  handled.on("io_uring_register", zero);
+  CHECK(f.decide(compile(handled), reg).kind == Kind::kHandler);
+  CHECK(f.decide(compile(handled), reg, Stage::kInject).kind == Kind::kRefuse);
+
+  // --allow-io-uring, or no file rule at all: the calls run.
+  Policy allowed = p;
+  allowed.allow_io_uring = true;
+  CHECK(f.decide(compile(allowed), enter).kind == Kind::kContinue);
+  CHECK(f.decide(compile(allowed), reg).kind == Kind::kContinue);
+  Policy unrelated;
+  REQUIRE(unrelated.inject("getppid:error=EPERM"));
+  CHECK(f.decide(compile(unrelated), enter).kind == Kind::kContinue);
+  // An inject rule on a %desc call is a file rule: io_uring_enter itself is one.
+  Policy desc;
+  REQUIRE(desc.inject("read:error=EIO"));
+  CHECK(f.decide(compile(desc), reg).kind == Kind::kRefuse);
 }
 
 TEST_CASE("-P: a call that refers to no traced path is neither counted nor injected") {

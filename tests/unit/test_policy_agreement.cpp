@@ -15,7 +15,9 @@
 //   - a syscall no rule needs is notified (e.g. getpid with a redirect rule): NOTIFY where every
 //     decision is "let it run";
 //   - an errno-on-every-call rule is notified instead of answered in the filter, or answered in
-//     the filter although -P or when= make decide() vary.
+//     the filter although -P or when= make decide() vary;
+//   - io_uring_enter or io_uring_register left out of the ENOSYS set (in the filter: ALLOW where
+//     decide() refuses; in decide() too: the explicit verdicts below), or refused without file rules.
 #include <doctest/doctest.h>
 
 #include <linux/audit.h>
@@ -321,6 +323,39 @@ TEST_CASE("redirects, io_uring and inject rules together") {
   Policy unrelated = with_injects({"inject=getppid:error=EPERM"});
   CHECK_FALSE(CompiledPolicy::compile(unrelated)->io_uring_blocked());
   check_agreement(unrelated);
+}
+
+// A ring the program inherited needs no io_uring_setup: io_uring_enter submits on it and
+// io_uring_register installs files on it, so all three fail while file rules are active.
+TEST_CASE("a redirect refuses all three io_uring calls in the filter, on both architectures") {
+  Policy p;
+  REQUIRE(p.redirect("/etc/app.conf", "/tmp/x"));
+  check_agreement(p);
+  for (const Personality pers : {Personality::kX86_64, Personality::kI386}) {
+    for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"}) {
+      CAPTURE(name);
+      CAPTURE(pers == Personality::kX86_64 ? "x86_64" : "i386");
+      CHECK(verdict(p, pers, name) == (SECCOMP_RET_ERRNO | ENOSYS));
+    }
+  }
+  // An inject rule on one of them decides first, in the filter as in decide().
+  REQUIRE(p.inject("inject=io_uring_enter:error=EBUSY"));
+  REQUIRE(p.inject("inject=io_uring_register:error=EIO:when=2"));
+  check_agreement(p);
+  CHECK(verdict(p, Personality::kX86_64, "io_uring_enter") == (SECCOMP_RET_ERRNO | EBUSY));
+  CHECK(verdict(p, Personality::kI386, "io_uring_register") == SECCOMP_RET_USER_NOTIF);
+  CHECK(verdict(p, Personality::kI386, "io_uring_setup") == (SECCOMP_RET_ERRNO | ENOSYS));
+
+  p.injects.clear();
+  p.allow_io_uring = true;
+  check_agreement(p);
+  for (const Personality pers : {Personality::kX86_64, Personality::kI386})
+    for (const char* name : {"io_uring_setup", "io_uring_enter", "io_uring_register"})
+      CHECK(verdict(p, pers, name) == SECCOMP_RET_ALLOW);
+  // No file rule, nothing to protect: the ring works.
+  Policy unrelated = with_injects({"inject=getppid:error=EPERM"});
+  CHECK(verdict(unrelated, Personality::kX86_64, "io_uring_enter") == SECCOMP_RET_ALLOW);
+  CHECK(verdict(unrelated, Personality::kI386, "io_uring_register") == SECCOMP_RET_ALLOW);
 }
 
 TEST_CASE("a directory redirect notifies exactly the covered path calls of both architectures") {
