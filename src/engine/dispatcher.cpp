@@ -75,23 +75,29 @@ void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& 
   if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
   RuleHits::add(hits_.injects, v.rule);
   const InjectRule& rule = *v.inject;
-  auto work = [this, call, &rule](PathScratch& own) {
+  auto work = [this, call, &rule](PathScratch& own, HeldCall* held) {
     if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
-    if (rule.delay_enter && !executor_.sleep_for(*rule.delay_enter)) return;
+    if (rule.delay_enter && !executor_.sleep_for(*rule.delay_enter, *held)) return;
     if (rule.poke_enter) poke(call, *rule.poke_enter);
     if (!rule.answers()) {
       log_.record(call, "inject", describe_injection(rule), std::nullopt, std::nullopt);
       return decide_and_act(call, Stage::kRedirect, own);
     }
     if (rule.poke_exit) poke(call, *rule.poke_exit);
-    if (rule.delay_exit && !executor_.sleep_for(*rule.delay_exit)) return;
+    if (rule.delay_exit && !executor_.sleep_for(*rule.delay_exit, *held)) return;
+    if (held != nullptr && !held->claim()) return;
     Reply reply = rule.error ? Reply::err(*rule.error) : Reply::val(static_cast<int64_t>(*rule.retval));
     log_.record(call, "inject", describe_injection(rule), respond(call, std::move(reply)), std::nullopt);
   };
-  if (!rule.delay_enter && !rule.delay_exit) return work(scratch);
-  executor_.run([work] {
+  if (!rule.delay_enter && !rule.delay_exit) return work(scratch, nullptr);
+  // A delay is held as strace holds it: a signal waits until it has passed (not interruptible),
+  // but a call whose caller is gone stops at once.
+  auto held = std::make_shared<HeldCall>();
+  held->id = call.id;
+  held->tid = call.tid;
+  executor_.run(held, [work](HeldCall& h) {
     PathScratch own;
-    work(own);
+    work(own, &h);
   });
 }
 
@@ -111,18 +117,28 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   if (notify_.id_valid(call.id) != 0) return;
   RuleHits::add(hits_.redirects, v.rule);
   Redirection& r = *v.redirection;
-  if (auto accmode = redirect_may_block(call, r)) {
-    std::string fifo = r.target;
-    executor_.run(
-        [this, call, r = std::move(r)] {
-          const auto result = respond(call, perform_redirect(call, r));
-          log_.record(call, "redirect", r.target, result, r.from);  // the absolute path: the program's is gone
-        },
-        std::move(fifo), *accmode);
-    return;
+  auto accmode = redirect_may_block(call, r);
+  bool would_block = false;
+  if (!accmode) {
+    Reply reply = perform_redirect(call, r, OpenWait::kMustNotBlock, would_block);
+    if (!would_block) {
+      log_.record(call, "redirect", r.target, respond(call, std::move(reply)), v.path);
+      return;
+    }
   }
-  const auto result = respond(call, perform_redirect(call, r));
-  log_.record(call, "redirect", r.target, result, v.path);
+  // A FIFO waiting for its peer, or an open waiting for a lease break: on the executor, where a
+  // signal the caller would take interrupts the wait as natively.
+  auto held = std::make_shared<HeldCall>();
+  held->id = call.id;
+  held->tid = call.tid;
+  held->interruptible = true;
+  executor_.run(held, [this, call, r = std::move(r)](HeldCall& h) {
+    if (h.cancelled.load()) return;
+    bool unused = false;
+    Reply reply = perform_redirect(call, r, OpenWait::kMayBlock, unused, &h.open_helper);
+    if (!h.claim()) return;  // interrupted or gone meanwhile: the descriptor is closed here
+    log_.record(call, "redirect", r.target, respond(call, std::move(reply)), r.from);  // the program's path is gone
+  });
 }
 
 // ADDFD with SECCOMP_ADDFD_FLAG_SEND wakes the caller with a plain complete(), which ignores

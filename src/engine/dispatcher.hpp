@@ -5,6 +5,7 @@
 #include <linux/seccomp.h>
 
 #include <atomic>
+#include <memory>
 #include <cstdint>
 #include <optional>
 #include <vector>

@@ -1,49 +1,76 @@
-// Executor: work that may block for long (a delay_enter/delay_exit, a redirected FIFO open waiting
-// for its peer) runs on a thread of its own, so that the receivers keep serving the other calls.
-// At shutdown every sleeping job wakes and every job blocked opening a FIFO is released.
+// Executor: work that may block for long (a redirected FIFO open waiting for its peer, an open
+// waiting for a lease break, a delay_enter/delay_exit) runs on a thread of its own, so that the
+// receivers keep serving the other calls. While such work holds a call, a watcher thread looks at
+// the caller every few milliseconds:
+//   - the call is gone (the caller was killed, or, without WAIT_KILLABLE_RECV, interrupted): the
+//     work is cancelled at once (a sleep wakes, an open in a killable helper is killed);
+//   - the call is interruptible and the caller has a signal it would take: the call is answered
+//     -ERESTARTSYS, which with WAIT_KILLABLE_RECV gives native semantics (EINTR without
+//     SA_RESTART, a transparent restart with it, a stop, death), and the work is cancelled.
+// The answer is claimed once (HeldCall::claim): the work's answer, or the watcher's interruption.
 #pragma once
+
+#include <sys/types.h>
 
 #include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <list>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
+#include "kernel/killable_open.hpp"
+#include "kernel/notify_fd.hpp"
 #include "sysvisor/inject.hpp"
 
 namespace sysvisor {
 
+// One call held while work for it runs on the executor.
+struct HeldCall {
+  uint64_t id = 0;
+  pid_t tid = 0;
+  bool interruptible = false;  // a signal the caller would take ends the wait (-ERESTARTSYS)
+  OpenHelperSlot open_helper;  // an open the work may be blocked in: SIGKILL to it releases the work
+  std::atomic<bool> answered{false};
+  std::atomic<bool> cancelled{false};
+  // True for the one party (the work or the watcher) that may answer the call.
+  bool claim() noexcept { return !answered.exchange(true); }
+};
+
 class Executor {
  public:
-  Executor() = default;
+  explicit Executor(const NotifyFd& notify) : notify_(notify) {}
   Executor(const Executor&) = delete;
   Executor& operator=(const Executor&) = delete;
   ~Executor() { cancel_all(); }
 
-  // Runs `work` on a thread of its own (inline when no thread can be made: sysvisor keeps
-  // running). `fifo`/`accmode`: the work may be blocked opening that FIFO, and opening its other
-  // end lets it return at shutdown.
-  void run(std::function<void()> work, std::string fifo = {}, int accmode = 0);
-  // Sleeps unless the run is ending; false when cut short.
-  bool sleep_for(const Delay& delay);
-  // Wakes sleepers, releases FIFO openers, joins every job. Further sleeps return at once.
+  // Runs work(*held) on a thread of its own (inline when no thread can be made: sysvisor keeps
+  // running), watched as above.
+  void run(std::shared_ptr<HeldCall> held, std::function<void(HeldCall&)> work);
+  // Sleeps unless the call is cancelled or the run is ending; false when cut short.
+  bool sleep_for(const Delay& delay, const HeldCall& held);
+  // Wakes sleepers, releases FIFO openers, joins every job and the watcher.
   void cancel_all();
 
  private:
   struct Job {
+    std::shared_ptr<HeldCall> held;
     std::thread thread;
-    std::string fifo;
-    int accmode = 0;
     std::atomic<bool> done{false};
   };
-  void reap_done();  // caller holds mutex_
+  void reap_done();           // caller holds mutex_
+  void watch();               // the watcher thread's loop
+  void check(HeldCall& held);  // one look at a held call; caller holds no lock
+  void release(HeldCall& held);  // unblocks the work of a cancelled call
 
+  const NotifyFd& notify_;
   std::mutex mutex_;
   std::list<Job> jobs_;
-  std::condition_variable stop_cv_;
-  bool stopping_ = false;  // guarded by mutex_
+  std::condition_variable cv_;  // wakes sleepers and the watcher
+  bool stopping_ = false;       // guarded by mutex_
+  std::thread watcher_;         // started with the first job
 };
 
 }  // namespace sysvisor

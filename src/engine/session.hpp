@@ -19,7 +19,7 @@ class Session {
  public:
   Session(const CompiledPolicy& compiled, const Policy& policy, const RunOptions& options,
           const ProcessOptions& process, Launched& child, NotifyFd listener)
-      : policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy),
+      : policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy), executor_(notify_),
         dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_, two_step_addfd(child)),
         monitor_(notify_, child, compiled.injects().empty() ? nullptr : &counts_, process, log_) {}
 

@@ -53,4 +53,33 @@ int thread_umask(pid_t tid, mode_t& out) {
   return 0;
 }
 
+std::optional<bool> unblocked_signal_pending(std::string_view status) {
+  auto mask = [&](std::string_view key) -> std::optional<uint64_t> {
+    const size_t at = status.find(key);
+    if (at == std::string_view::npos) return std::nullopt;
+    const std::string hex(status.substr(at + key.size(), 16));
+    char* end = nullptr;
+    const uint64_t v = std::strtoull(hex.c_str(), &end, 16);
+    if (end == hex.c_str()) return std::nullopt;
+    return v;
+  };
+  const auto thread = mask("\nSigPnd:\t"), shared = mask("\nShdPnd:\t"), blocked = mask("\nSigBlk:\t");
+  if (!thread || !shared || !blocked) return std::nullopt;
+  return ((*thread | *shared) & ~*blocked) != 0;
+}
+
+int thread_signal_pending(pid_t tid, bool& out) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return errno;
+  char buf[8192];
+  const ssize_t n = read(fd.get(), buf, sizeof buf - 1);
+  if (n < 0) return errno;
+  const auto pending = unblocked_signal_pending(std::string_view(buf, static_cast<size_t>(n)));
+  if (!pending) return ENODATA;
+  out = *pending;
+  return 0;
+}
+
 }  // namespace sysvisor

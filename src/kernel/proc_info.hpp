@@ -4,7 +4,9 @@
 
 #include <sys/types.h>
 
+#include <optional>
 #include <string>
+#include <string_view>
 
 namespace sysvisor {
 
@@ -14,5 +16,10 @@ int thread_cwd(pid_t tid, std::string& out);
 int thread_fd_path(pid_t tid, int fd, std::string& out);
 // The thread's umask (the "Umask:" line of /proc/TID/status).
 int thread_umask(pid_t tid, mode_t& out);
+// Whether a signal the thread does not block is pending for it or its process (SigPnd and ShdPnd
+// against SigBlk in /proc/TID/status): the thread would take it were it not held in a call.
+int thread_signal_pending(pid_t tid, bool& out);
+// The same test on the text of a /proc/TID/status file; nullopt when a line is missing. Pure.
+std::optional<bool> unblocked_signal_pending(std::string_view status);
 
 }  // namespace sysvisor

@@ -13,6 +13,7 @@
 #include <cstring>
 #include <vector>
 
+#include "kernel/killable_open.hpp"
 #include "kernel/process_memory.hpp"
 #include "kernel/proc_info.hpp"
 #include "redirect/stat_layout.hpp"
@@ -78,57 +79,64 @@ bool is_open(Sysno s) {
   return s == Sysno::kOpen || s == Sysno::kOpenat || s == Sysno::kOpenat2 || s == Sysno::kCreat;
 }
 
-Reply act_open(const Syscall& c, const Redirection& r) {
-  const std::string& target = r.target;
+// The program's umask applies to what it creates: we open with umask 0 (the serving threads have
+// their own fs struct) and apply it by hand.
+std::optional<mode_t> creation_mode(const Syscall& c, const OpenArgs& args, int& error) {
+  if ((args.flags & O_CREAT) == 0 && (args.flags & O_TMPFILE) != O_TMPFILE) return mode_t{0};
+  mode_t umask_value = 022;
+  if (int e = thread_umask(c.tid, umask_value); e != 0) {
+    error = e == ENOENT ? ESRCH : e;
+    return std::nullopt;
+  }
+  return (args.mode & 07777) & ~umask_value;
+}
+
+int open_target(const Syscall& c, const std::string& target, const OpenArgs& args, int flags, mode_t mode) {
+  if (c.sysno != Sysno::kOpenat2) return open(target.c_str(), flags, mode);
+  // RESOLVE_BENEATH / RESOLVE_IN_ROOT are relative to the program's dirfd, meaningless for the
+  // absolute target; the path-independent resolve flags are kept.
+  open_how how{};
+  how.flags = static_cast<uint64_t>(static_cast<uint32_t>(flags));
+  how.mode = mode;
+  how.resolve = args.resolve & ~static_cast<uint64_t>(RESOLVE_BENEATH | RESOLVE_IN_ROOT);
+  return static_cast<int>(syscall(SYS_openat2, AT_FDCWD, target.c_str(), &how, sizeof how));
+}
+
+Reply act_open(const Syscall& c, const Redirection& r, OpenWait wait, bool& would_block, OpenHelperSlot* helper) {
   auto args = open_args(c);
   if (!args) return Reply::cont();
-  int flags = args->flags;
-  mode_t mode = args->mode & 07777;
-  if ((flags & O_CREAT) != 0 || (flags & O_TMPFILE) == O_TMPFILE) {
-    // We open with umask 0 (this thread has its own fs struct) and apply the program's umask.
-    mode_t umask_value = 022;
-    if (int e = thread_umask(c.tid, umask_value); e != 0) return Reply::err(e == ENOENT ? ESRCH : e);
-    mode &= ~umask_value;
-  } else {
-    mode = 0;
-  }
-  const uint32_t fd_flags = (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0;
-  // Our copy is close-on-exec and never becomes our controlling terminal; a character device (a
-  // serial tty waiting for carrier) must not make us wait: O_NONBLOCK, cleared once open.
+  const int flags = args->flags;
+  int error = 0;
+  const auto mode = creation_mode(c, *args, error);
+  if (!mode) return Reply::err(error);
+  // Our copy is close-on-exec and never becomes our controlling terminal. Where we must not
+  // block (a receiver), O_NONBLOCK, cleared once open: a character device waiting for carrier
+  // opens at once, and a file under a lease the open would break fails with EWOULDBLOCK, which
+  // sends the open to the executor (open(2)).
   int our_flags = flags | O_CLOEXEC | O_NOCTTY;
-  bool clear_nonblock = false;
-  if ((flags & (O_NONBLOCK | O_PATH | O_CREAT)) == 0) {
-    mode_t type = r.target_type;
-    if (!r.type_known) {
-      struct stat st {};
-      type = stat(target.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
-    }
-    if (S_ISCHR(type)) {
-      our_flags |= O_NONBLOCK;
-      clear_nonblock = true;
-    }
-  }
+  const bool probe = wait == OpenWait::kMustNotBlock && (flags & (O_NONBLOCK | O_PATH)) == 0;
+  if (probe) our_flags |= O_NONBLOCK;
   int fd;
-  if (c.sysno == Sysno::kOpenat2) {
-    // RESOLVE_BENEATH / RESOLVE_IN_ROOT are relative to the program's dirfd, meaningless for the
-    // absolute target; the path-independent resolve flags are kept.
-    open_how how{};
-    how.flags = static_cast<uint64_t>(static_cast<uint32_t>(our_flags));
-    how.mode = mode;
-    how.resolve = args->resolve & ~static_cast<uint64_t>(RESOLVE_BENEATH | RESOLVE_IN_ROOT);
-    fd = static_cast<int>(syscall(SYS_openat2, AT_FDCWD, target.c_str(), &how, sizeof how));
+  if (helper != nullptr) {
+    // May wait for long (a FIFO's peer, a lease break): in a helper the executor can kill.
+    fd = killable_open([&] { return open_target(c, r.target, *args, our_flags, *mode); }, *helper);
+    if (fd < 0) return Reply::err(-fd);
   } else {
-    fd = open(target.c_str(), our_flags, mode);
+    fd = open_target(c, r.target, *args, our_flags, *mode);
+  }
+  if (fd < 0 && probe && errno == EWOULDBLOCK) {
+    would_block = true;
+    return Reply::cont();
   }
   if (fd < 0) return Reply::err(errno);
   UniqueFd file(fd);
-  if (clear_nonblock) fcntl(file.get(), F_SETFL, fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
+  if (probe) fcntl(file.get(), F_SETFL, fcntl(file.get(), F_GETFL) & ~O_NONBLOCK);
   if (c.arch == Arch::kI386 && (flags & kKernelOLargefile) == 0) {
     // A 32-bit open without O_LARGEFILE of a file over 2 GiB fails in the kernel (generic_file_open).
     struct stat st {};
     if (fstat(file.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > kMaxNonLfs) return Reply::err(EOVERFLOW);
   }
-  return Reply::inject(std::move(file), fd_flags);
+  return Reply::inject(std::move(file), (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0);
 }
 
 Reply write_reply(const Syscall& c, uint64_t addr, std::span<const std::byte> bytes, int64_t value) {
@@ -231,24 +239,24 @@ Reply act_xattr(const Syscall& c, const std::string& target) {
 
 }  // namespace
 
-std::optional<int> redirect_may_block(const Syscall& call, Redirection& r) {
+std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r) {
   if (!is_open(call.sysno)) return std::nullopt;
   const auto args = open_args(call);
   if (!args || (args->flags & (O_NONBLOCK | O_PATH)) != 0) return std::nullopt;
   struct stat st {};
-  r.type_known = true;
-  r.target_type = stat(r.target.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
+  const mode_t type = stat(r.target.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;
   const int accmode = args->flags & O_ACCMODE;
-  if (accmode == O_RDWR || !S_ISFIFO(r.target_type)) return std::nullopt;  // O_RDWR never blocks on a FIFO
+  if (accmode == O_RDWR || !S_ISFIFO(type)) return std::nullopt;  // O_RDWR never blocks on a FIFO
   return accmode;
 }
 
-Reply perform_redirect(const Syscall& call, const Redirection& r) {
+Reply perform_redirect(const Syscall& call, const Redirection& r, OpenWait wait, bool& would_block,
+                       OpenHelperSlot* helper) {
   switch (call.sysno) {
     case Sysno::kOpen:
     case Sysno::kOpenat:
     case Sysno::kOpenat2:
-    case Sysno::kCreat: return act_open(call, r);
+    case Sysno::kCreat: return act_open(call, r, wait, would_block, wait == OpenWait::kMayBlock ? helper : nullptr);
     case Sysno::kStat:
     case Sysno::kLstat:
     case Sysno::kStat64:
