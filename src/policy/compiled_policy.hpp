@@ -64,7 +64,7 @@ struct Verdict {
   RuleKey key;                             // strace's key for the call
   size_t rule = 0;                         // index in the Policy's handlers, injects or redirects
   int error = 0;                           // kRefuse
-  const InjectRule* inject = nullptr;      // kInject
+  const InjectRule* inject = nullptr;      // kInject; points into the policy, valid while it lives
   std::optional<Redirection> redirection;  // kRedirect
   std::string_view path;  // the path argument as read (in the scratch), for the log
   int memory_errno = 0;   // reading the path failed (EPERM: the thread is not dumpable)

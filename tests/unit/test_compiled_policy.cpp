@@ -15,6 +15,7 @@
 
 #include <cerrno>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -104,6 +105,12 @@ struct Fixture {
   Verdict decide(const CompiledPolicy& policy, const Syscall& call, Stage from = Stage::kHandler) {
     return policy.decide(call, from, state, caller, scratch);
   }
+  // A verdict points into its policy (Verdict::inject): a policy compiled for one call is kept.
+  Verdict decide(CompiledPolicy&& policy, const Syscall& call, Stage from = Stage::kHandler) {
+    kept.push_back(std::make_unique<CompiledPolicy>(std::move(policy)));
+    return decide(*kept.back(), call, from);
+  }
+  std::vector<std::unique_ptr<CompiledPolicy>> kept;
 };
 
 constexpr uint64_t kPathAddr = 0x5000;
