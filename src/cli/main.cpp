@@ -107,7 +107,9 @@ int exit_status(const sysvisor::RunResult& result, const sysvisor::CliConfig& co
 
 }  // namespace
 
-int main(int argc, char** argv) {
+namespace {
+
+int run_main(int argc, char** argv) {
   std::vector<std::string> args(argv, argv + argc);
   char cwd_buf[PATH_MAX];
   const std::string cwd = getcwd(cwd_buf, sizeof cwd_buf) != nullptr ? cwd_buf : "/";
@@ -145,4 +147,19 @@ int main(int argc, char** argv) {
     return kExitFailure;
   }
   return exit_status(*result, *config, prog, sigfd);
+}
+
+}  // namespace
+
+// sysvisor never dies of an exception: an internal failure (out of memory) is one line, exit 125
+// (the program, if it was started, dies with us: PR_SET_PDEATHSIG).
+int main(int argc, char** argv) {
+  try {
+    return run_main(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "{}: internal error: {}\n", sysvisor::program_name(argc > 0 ? argv[0] : ""), e.what());
+  } catch (...) {
+    fmt::print(stderr, "{}: internal error\n", sysvisor::program_name(argc > 0 ? argv[0] : ""));
+  }
+  return kExitFailure;
 }

@@ -18,6 +18,11 @@ void CallLog::warn_unreadable(pid_t tid) {
   warn(fmt::format("cannot read the memory of thread {} (not dumpable?): its calls go through unredirected", tid));
 }
 
+void CallLog::warn_internal(std::string_view what) {
+  if (warned_internal_.exchange(true)) return;
+  warn(fmt::format("serving a call failed ({}): it fails with ENOMEM; later such failures are not reported", what));
+}
+
 void CallLog::record(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
                      std::optional<std::string_view> path) {
   if (!options_.log && !options_.keep_log) return;

@@ -23,6 +23,8 @@ class CallLog {
   void warn(std::string_view line);
   // The memory of `tid` could not be read (not dumpable): warned about once per run.
   void warn_unreadable(pid_t tid);
+  // An internal failure while serving a call (out of memory): warned about once per run.
+  void warn_internal(std::string_view what);
   // One entry: `action` ("continue", "redirect", ...), `detail`, what the program got when we
   // answered (value or -errno), and the path argument when one was read.
   void record(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
@@ -33,6 +35,7 @@ class CallLog {
  private:
   const RunOptions& options_;
   std::atomic<bool> warned_memory_{false};
+  std::atomic<bool> warned_internal_{false};
   std::mutex warn_mutex_;
   std::mutex log_mutex_;
   std::vector<LogEntry> kept_;  // guarded by log_mutex_

@@ -17,8 +17,17 @@
 
 namespace sysvisor {
 
+// sysvisor never dies of its own failure: a call that could not be served for want of memory
+// (or any other internal error) fails with ENOMEM, as a kernel short of memory would fail it,
+// and the next call is served as usual.
 void Dispatcher::dispatch(const seccomp_notif& n, PathScratch& scratch) {
-  decide_and_act(decode_call(n), Stage::kHandler, scratch);
+  const Syscall call = decode_call(n);
+  try {
+    decide_and_act(call, Stage::kHandler, scratch);
+  } catch (const std::exception& e) {
+    log_.warn_internal(e.what());
+    (void)notify_.send_result(call.id, 0, ENOMEM);  // ENOENT if it was answered already
+  }
 }
 
 void Dispatcher::decide_and_act(const Syscall& call, Stage from, PathScratch& scratch) {
@@ -95,10 +104,12 @@ void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& 
   auto held = std::make_shared<HeldCall>();
   held->id = call.id;
   held->tid = call.tid;
-  executor_.run(held, [work](HeldCall& h) {
-    PathScratch own;
-    work(own, &h);
-  });
+  if (!executor_.run(held, [work](HeldCall& h) {
+        PathScratch own;
+        work(own, &h);
+      })) {
+    respond(call, Reply::err(EAGAIN));  // no thread to hold the call on: as a kernel out of threads
+  }
 }
 
 // poke=@argN=HEX: the bytes go where argument N points, through page protections as the kernel
@@ -132,13 +143,14 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   held->id = call.id;
   held->tid = call.tid;
   held->interruptible = true;
-  executor_.run(held, [this, call, r = std::move(r)](HeldCall& h) {
+  const bool started = executor_.run(held, [this, call, r](HeldCall& h) {
     if (h.cancelled.load()) return;
     bool unused = false;
     Reply reply = perform_redirect(call, r, OpenWait::kMayBlock, unused, &h.open_helper);
     if (!h.claim()) return;  // interrupted or gone meanwhile: the descriptor is closed here
     log_.record(call, "redirect", r.target, respond(call, std::move(reply)), r.from);  // the program's path is gone
   });
+  if (!started) log_.record(call, "redirect", r.target, respond(call, Reply::err(EAGAIN)), v.path);
 }
 
 // ADDFD with SECCOMP_ADDFD_FLAG_SEND wakes the caller with a plain complete(), which ignores

@@ -30,24 +30,24 @@ void Executor::reap_done() {
   });
 }
 
-void Executor::run(std::shared_ptr<HeldCall> held, std::function<void(HeldCall&)> work) {
-  std::unique_lock lock(mutex_);
+bool Executor::run(std::shared_ptr<HeldCall> held, std::function<void(HeldCall&)> work) {
+  std::lock_guard lock(mutex_);
   reap_done();
+  if (stopping_ || jobs_.size() >= kMaxJobs) return false;
   try {
     if (!watcher_.joinable()) watcher_ = std::thread([this] { watch(); });
     Job& job = jobs_.emplace_back();
-    job.held = held;
-    job.thread = std::thread([&job, work] {
+    job.held = std::move(held);
+    job.thread = std::thread([&job, work = std::move(work)] {
       work(*job.held);
       job.done.store(true);
     });
-    cv_.notify_all();  // the watcher has a call to look at
-  } catch (const std::system_error&) {
-    // No thread to be had (RLIMIT_NPROC, memory): do the work here rather than die.
+  } catch (const std::exception&) {  // std::system_error (no thread), std::bad_alloc
     if (!jobs_.empty() && !jobs_.back().thread.joinable()) jobs_.pop_back();
-    lock.unlock();
-    work(*held);
+    return false;
   }
+  cv_.notify_all();  // the watcher has a call to look at
+  return true;
 }
 
 bool Executor::sleep_for(const Delay& delay, const HeldCall& held) {

@@ -46,9 +46,12 @@ class Executor {
   Executor& operator=(const Executor&) = delete;
   ~Executor() { cancel_all(); }
 
-  // Runs work(*held) on a thread of its own (inline when no thread can be made: sysvisor keeps
-  // running), watched as above.
-  void run(std::shared_ptr<HeldCall> held, std::function<void(HeldCall&)> work);
+  // Runs work(*held) on a thread of its own, watched as above. False, and nothing runs, when no
+  // thread can be had: kMaxJobs are held already, or the system refuses one (RLIMIT_NPROC,
+  // memory); the caller then fails the call as the kernel would (EAGAIN).
+  bool run(std::shared_ptr<HeldCall> held, std::function<void(HeldCall&)> work);
+  // At most this many calls held at once.
+  static constexpr size_t kMaxJobs = 1024;
   // Sleeps unless the call is cancelled or the run is ending; false when cut short.
   bool sleep_for(const Delay& delay, const HeldCall& held);
   // Wakes sleepers, releases FIFO openers, joins every job and the watcher.

@@ -30,7 +30,13 @@ void Session::serve(int threads) {
   std::vector<std::thread> receivers;
   for (int i = 0; i < threads; ++i) {
     try {
-      receivers.emplace_back([&receiver] { receiver.run(); });
+      receivers.emplace_back([this, &receiver] {
+        try {
+          receiver.run();
+        } catch (const std::exception& e) {  // its buffers: the other receivers go on
+          log_.warn(fmt::format("a receiver stopped: {}", e.what()));
+        }
+      });
     } catch (const std::system_error& e) {
       log_.warn(fmt::format("starting receiver {} of {}: {}", i + 1, threads, e.what()));
       if (receivers.empty()) return;  // nothing serves the listener: the kernel fails the calls
