@@ -64,9 +64,15 @@ class HeldCalls(TempDirTest):
         self.assertLess(abs(supervised[1] - native[1]), 0.5, (native, supervised))
 
     def tearDown(self):
+        # A failed case must not leave its program held (SIGKILL ends any wait).
         for proc in getattr(self, "procs", []):
-            for stream in (proc.stdout, proc.stderr):
-                stream.close()
+            if proc.poll() is None:
+                subprocess.run(["pkill", "-KILL", "-P", str(proc.pid)], check=False)
+                proc.kill()
+                proc.wait(timeout=10)
+            for stream in (proc.stdin, proc.stdout, proc.stderr):
+                if stream:
+                    stream.close()
         super().tearDown()
 
     def start_blocked(self, new_session):
