@@ -155,8 +155,8 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
 
 // ADDFD with SECCOMP_ADDFD_FLAG_SEND wakes the caller with a plain complete(), which ignores
 // SYNC_WAKE_UP: the caller then runs on the other CPU. Installing the descriptor first and then
-// answering with SECCOMP_IOCTL_NOTIF_SEND keeps the wake-up on this CPU (26 % less per redirected
-// open, bench/RESULTS.md). Safe only where the caller cannot leave its wait between the two
+// answering with SECCOMP_IOCTL_NOTIF_SEND keeps the wake-up on this CPU, which pays with one
+// receiver (Session::two_step_addfd; bench/RESULTS.md). Safe only where the caller cannot leave its wait between the two
 // ioctls: with WAIT_KILLABLE_RECV only a fatal signal ends it, and the process's descriptor table
 // dies with it. (A table shared with another process through CLONE_FILES without CLONE_THREAD
 // would keep the descriptor: see sysvisor(1), BUGS.)

@@ -13,9 +13,12 @@
 
 namespace sysvisor {
 
-bool Session::two_step_addfd(const Launched& child) {
+bool Session::two_step_addfd(const Launched& child, int receivers) {
+  if (!child.killable_wait()) return false;
   const char* mode = std::getenv("SYSVISOR_ADDFD");
-  return child.killable_wait() && (mode == nullptr || std::string_view(mode) != "send");
+  if (mode != nullptr && std::string_view(mode) == "send") return false;
+  if (mode != nullptr && std::string_view(mode) == "two-step") return true;
+  return receivers == 1;
 }
 
 void Session::serve(int threads) {

@@ -17,10 +17,12 @@ namespace sysvisor {
 
 class Session {
  public:
+  // `receivers`: how many threads will serve the listener (serve()).
   Session(const CompiledPolicy& compiled, const Policy& policy, const RunOptions& options,
-          const ProcessOptions& process, Launched& child, NotifyFd listener)
+          const ProcessOptions& process, Launched& child, NotifyFd listener, int receivers)
       : policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy), executor_(notify_),
-        dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_, two_step_addfd(child)),
+        dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_,
+                    two_step_addfd(child, receivers)),
         monitor_(notify_, child, compiled.injects().empty() ? nullptr : &counts_, process, log_) {}
 
   // Serves until no task uses the filter; `threads` receivers share the listener.
@@ -29,9 +31,12 @@ class Session {
   RunResult result();
 
  private:
-  // Whether injected descriptors are answered in two steps (ADDFD, then SEND): where the filter
-  // waits killable only, unless SYSVISOR_ADDFD=send asks for ADDFD|SEND (as on older kernels).
-  static bool two_step_addfd(const Launched& child);
+  // Whether injected descriptors are answered in two steps (ADDFD, then SEND, which wakes the
+  // caller on our CPU): only where the filter waits killable only, and by default only with one
+  // receiver. With more, the other CPU is kept awake by a receiver and ADDFD|SEND's wake-up there
+  // is the cheaper one (bench/RESULTS.md: whole commands 1.91 x native against 2.58 x).
+  // SYSVISOR_ADDFD=send or =two-step chooses.
+  static bool two_step_addfd(const Launched& child, int receivers);
 
   const Policy& policy_;
   NotifyFd notify_;

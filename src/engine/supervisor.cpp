@@ -109,10 +109,11 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   }
   auto child = launch(spec);
   if (!child) return std::move(child).error();
-  Session session(prepared.compiled, policy, options, process, *child, NotifyFd(child->take_listener()));
+  const int receivers = receiver_count(options.threads);
+  Session session(prepared.compiled, policy, options, process, *child, NotifyFd(child->take_listener()), receivers);
   // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
-  std::thread worker([&session, &options] { session.serve(receiver_count(options.threads)); });
+  std::thread worker([&session, receivers] { session.serve(receivers); });
   worker.join();
   RunResult result = session.result();
   if (prepared.kinject) report_kinject(*prepared.kinject, policy, options, child->pid(), result);
