@@ -139,7 +139,7 @@ test-asan: deps
 
 # Benchmark (issue 6): installs strace and proot if missing, builds (bench/ programs included), runs
 # bench/run_bench.py and prints the table (~5 minutes on 2 cores). BENCH_QUICK=1: a one-minute run.
-BENCH_PACKAGES := strace proot
+BENCH_PACKAGES := strace proot python3-matplotlib
 BENCH_QUICK    ?=
 BENCH_ARGS     ?=
 
