@@ -333,19 +333,11 @@ Result<std::string_view> strip_qualifier(std::string_view value, InjectRule& rul
 
 // error= or retval= (option_grammar.hpp reads the values): each once, not both.
 Result<void> apply_answer(const std::string& key, const std::string& val, InjectRule& rule) {
-  const bool is_error = key == "error=";
-  if (is_error ? rule.error.has_value() : rule.retval.has_value()) return make_error(EINVAL, key + " given twice");
-  if (rule.error || rule.retval) return make_error(EINVAL, "error= and retval= are exclusive");
-  if (is_error) {
-    Result<int> e = parse_error_value(val);
-    if (!e) return std::move(e).error();
-    rule.error = *e;
-    return {};
-  }
-  Result<uint64_t> v = parse_retval_value(val);
-  if (!v) return std::move(v).error();
-  rule.retval = *v;
-  rule.warnings = retval_warnings(*v);
+  auto item = parse_answer_item(key, val, rule.error.has_value(), rule.retval.has_value());
+  if (!item) return std::move(item).error();
+  rule.error = item->error;
+  rule.retval = item->retval;
+  if (rule.retval) rule.warnings = retval_warnings(*rule.retval);
   return {};
 }
 

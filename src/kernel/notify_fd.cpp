@@ -68,9 +68,10 @@ int NotifyFd::id_valid(uint64_t id) const noexcept {
   return ioctl_errno(fd_.get(), SECCOMP_IOCTL_NOTIF_ID_VALID, &id);
 }
 
-int NotifyFd::addfd(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept {
+int NotifyFd::addfd(uint64_t id, int srcfd, uint32_t newfd_flags, uint32_t flags) const noexcept {
   seccomp_notif_addfd addfd{};
   addfd.id = id;
+  addfd.flags = flags;
   addfd.srcfd = static_cast<uint32_t>(srcfd);
   addfd.newfd_flags = newfd_flags;
   while (true) {
@@ -80,17 +81,12 @@ int NotifyFd::addfd(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept
   }
 }
 
+int NotifyFd::addfd(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept {
+  return addfd(id, srcfd, newfd_flags, 0);
+}
+
 int NotifyFd::addfd_send(uint64_t id, int srcfd, uint32_t newfd_flags) const noexcept {
-  seccomp_notif_addfd addfd{};
-  addfd.id = id;
-  addfd.flags = SECCOMP_ADDFD_FLAG_SEND;
-  addfd.srcfd = static_cast<uint32_t>(srcfd);
-  addfd.newfd_flags = newfd_flags;
-  while (true) {
-    const int rc = ::ioctl(fd_.get(), SECCOMP_IOCTL_NOTIF_ADDFD, &addfd);
-    if (rc >= 0) return rc;
-    if (errno != EINTR) return -errno;
-  }
+  return addfd(id, srcfd, newfd_flags, SECCOMP_ADDFD_FLAG_SEND);
 }
 
 bool kernel_release_at_least(std::string_view release, int major, int minor) noexcept {

@@ -59,6 +59,7 @@ class NotifyFd {
   int set_sync_wake_up() const noexcept;
 
  private:
+  int addfd(uint64_t id, int srcfd, uint32_t newfd_flags, uint32_t flags) const noexcept;
   UniqueFd fd_;
 };
 

@@ -23,6 +23,18 @@ int read_link(const char* link, std::string& out) {
   return 0;
 }
 
+// Reads /proc/TID/status into `buf` (NUL-terminated); its length, or -errno.
+ssize_t read_status(pid_t tid, char* buf, size_t size) {
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
+  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
+  if (!fd) return -errno;
+  const ssize_t n = read(fd.get(), buf, size - 1);
+  if (n < 0) return -errno;
+  buf[n] = '\0';
+  return n;
+}
+
 }  // namespace
 
 int thread_cwd(pid_t tid, std::string& out) {
@@ -38,14 +50,8 @@ int thread_fd_path(pid_t tid, int fd, std::string& out) {
 }
 
 int thread_umask(pid_t tid, mode_t& out) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
-  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) return errno;
   char buf[4096];
-  const ssize_t n = read(fd.get(), buf, sizeof buf - 1);
-  if (n < 0) return errno;
-  buf[n] = '\0';
+  if (const ssize_t n = read_status(tid, buf, sizeof buf); n < 0) return static_cast<int>(-n);
   // "Umask:" comes early in the file (line 2 on every kernel since 4.7).
   const char* line = std::strstr(buf, "\nUmask:\t");
   if (line == nullptr) return ENODATA;
@@ -69,13 +75,9 @@ std::optional<bool> unblocked_signal_pending(std::string_view status) {
 }
 
 int thread_signal_pending(pid_t tid, bool& out) {
-  char path[64];
-  std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
-  UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
-  if (!fd) return errno;
   char buf[8192];
-  const ssize_t n = read(fd.get(), buf, sizeof buf - 1);
-  if (n < 0) return errno;
+  const ssize_t n = read_status(tid, buf, sizeof buf);
+  if (n < 0) return static_cast<int>(-n);
   const auto pending = unblocked_signal_pending(std::string_view(buf, static_cast<size_t>(n)));
   if (!pending) return ENODATA;
   out = *pending;

@@ -181,19 +181,11 @@ Result<void> apply_shared_item(std::string_view key, const std::string& val, Kin
     seen.when = true;
     return {};
   }
-  const bool is_error = key == "error=";
-  if (is_error ? rule.error.has_value() : rule.retval.has_value())
-    return make_error(EINVAL, std::string(key) + " given twice");
-  if (rule.error || rule.retval) return make_error(EINVAL, "error= and retval= are exclusive");
-  if (is_error) {
-    Result<int> e = parse_error_value(val);
-    if (!e) return std::move(e).error();
-    rule.error = *e;
-    return {};
-  }
-  Result<uint64_t> v = parse_retval_value(val);
-  if (!v) return std::move(v).error();
-  rule.retval = static_cast<int64_t>(*v);  // the function returns a long: the same 64 bits
+  auto item = parse_answer_item(key, val, rule.error.has_value(), rule.retval.has_value());
+  if (!item) return std::move(item).error();
+  rule.error = item->error;
+  // The function returns a long: the same 64 bits.
+  if (item->retval) rule.retval = static_cast<int64_t>(*item->retval);
   return {};
 }
 

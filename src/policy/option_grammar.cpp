@@ -242,4 +242,21 @@ Result<int> parse_signal_value(std::string_view text) {
   return make_error(EINVAL, "unknown signal '" + std::string(text) + "' (a name such as USR1 or SIGUSR1, or 1..64)");
 }
 
+Result<AnswerItem> parse_answer_item(std::string_view key, std::string_view value, bool has_error, bool has_retval) {
+  const bool is_error = key == "error=";
+  if (is_error ? has_error : has_retval) return make_error(EINVAL, std::string(key) + " given twice");
+  if (has_error || has_retval) return make_error(EINVAL, "error= and retval= are exclusive");
+  AnswerItem out;
+  if (is_error) {
+    Result<int> e = parse_error_value(value);
+    if (!e) return std::move(e).error();
+    out.error = *e;
+  } else {
+    Result<uint64_t> v = parse_retval_value(value);
+    if (!v) return std::move(v).error();
+    out.retval = *v;
+  }
+  return out;
+}
+
 }  // namespace sysvisor

@@ -45,6 +45,14 @@ Result<int> parse_error_value(std::string_view text);
 // (…)". The caller decides what the bits mean (-k reads them as a signed long).
 Result<uint64_t> parse_retval_value(std::string_view text);
 
+// One error= or retval= item (key with its '=') of a rule that may have one of them already: each
+// once, and not both. Exactly one of the two is set in the result.
+struct AnswerItem {
+  std::optional<int> error;
+  std::optional<uint64_t> retval;
+};
+Result<AnswerItem> parse_answer_item(std::string_view key, std::string_view value, bool has_error, bool has_retval);
+
 // when=EXPR (FIRST, FIRST+, FIRST+STEP, FIRST..LAST, FIRST..LAST+STEP; FIRST and STEP 1..65535,
 // LAST FIRST..65534). Clause: "invalid when '0' (…)".
 Result<When> parse_when_value(std::string_view text);
