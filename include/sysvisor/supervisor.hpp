@@ -50,7 +50,7 @@ struct SYSVISOR_API Policy {
   std::vector<InjectRule> injects;       // later rules replace earlier ones per syscall
   std::vector<std::string> trace_paths;  // -P: inject only into calls that refer to these paths
   std::vector<HandlerRule> handlers;     // later handlers for the same syscall win
-  bool allow_io_uring = false;           // else io_uring_setup fails (ENOSYS) while file rules are active
+  bool allow_io_uring = false;           // else io_uring_setup/_enter/_register fail (ENOSYS) while file rules are active
   std::vector<KinjectRule> kinjects;     // -k: kernel-function faults (eBPF path, root only)
 
   // Adds an inject rule in strace's syntax: "openat:error=EIO:when=3", "inject=…" or "fault=…".

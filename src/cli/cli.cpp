@@ -250,7 +250,8 @@ void define_sysvisor_options(CLI::App& app, CliConfig& config, RawOptions& raw) 
       ->type_name("N")
       ->check(CLI::Range(1, 64).description(""));
   app.add_flag("--allow-io-uring", config.policy.allow_io_uring,
-               "Let io_uring_setup succeed although io_uring bypasses file rules");
+               "Let io_uring_setup, io_uring_enter and io_uring_register work although io_uring bypasses "
+               "file rules");
   add_repeatable(app, "-k,--kinject", raw.kinjects,
                  "Kernel-function fault (eBPF, root): TARGET[:error=E|:retval=V][:when=][:prob=][:seed=]"
                  "[:chain=F/G][:argN OP V] (repeatable)",
