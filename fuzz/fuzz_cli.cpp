@@ -6,7 +6,8 @@
 // the rest of argv. ASCII digits make readable seeds: '0' = sysvisor, '1' = copycat, '4' = sysvisor with
 // SYSVISOR_REDIRECT, '9' = copycat with COPYCAT.
 // Must hold: no exception escapes; an error is one non-empty line; a success names sysvisor or copycat,
-// has a program (unless --help/--version) that is a tail of argv, --threads in 1..64, and clean rules.
+// has a program (unless --help/--version) that is a tail of argv, --threads 0 (not given) or 1..64,
+// and clean rules.
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
@@ -91,7 +92,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!argv.empty() && argv.size() < args.size() &&
                  std::equal(argv.rbegin(), argv.rend(), args.rbegin()),
              "program argv is not a tail of argv\n" + show_args(args, redirect, copycat));
-  FUZZ_CHECK(config.threads >= 1 && config.threads <= 64,
+  // 0: not given (the library chooses); given: 1..64.
+  FUZZ_CHECK(config.threads >= 0 && config.threads <= 64,
              "--threads " + std::to_string(config.threads) + "\n" + show_args(args, redirect, copycat));
   for (const sysvisor::Redirect& r : config.policy.redirects) {
     FUZZ_CHECK(clean_path(r.from) && clean_path(r.to),

@@ -174,3 +174,19 @@ TEST_CASE("-r FROM TO (two words) gets a hint") {
   REQUIRE_FALSE(c);
   CHECK(c.error().message == "-r '/etc/a': expected FROM=TO");
 }
+
+TEST_CASE("--threads: not given leaves the choice to the library (0); given, 1..64") {
+  auto c = parse({"sysvisor", "ls"});
+  REQUIRE(c);
+  CHECK(c->threads == 0);
+  for (const char* n : {"1", "2", "64"}) {
+    c = parse({"sysvisor", "--threads", n, "ls"});
+    REQUIRE(c);
+    CHECK(c->threads == std::stoi(n));
+  }
+  for (const char* n : {"0", "65", "-1"}) {
+    CAPTURE(n);
+    c = parse({"sysvisor", "--threads", n, "ls"});
+    CHECK_FALSE(c);
+  }
+}
