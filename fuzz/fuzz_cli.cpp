@@ -92,7 +92,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   FUZZ_CHECK(!argv.empty() && argv.size() < args.size() &&
                  std::equal(argv.rbegin(), argv.rend(), args.rbegin()),
              "program argv is not a tail of argv\n" + show_args(args, redirect, copycat));
-  // 0: not given (the library chooses); given: 1..64.
   FUZZ_CHECK(config.threads >= 0 && config.threads <= 64,
              "--threads " + std::to_string(config.threads) + "\n" + show_args(args, redirect, copycat));
   for (const sysvisor::Redirect& r : config.policy.redirects) {
