@@ -1,7 +1,8 @@
 """Calls the supervisor holds (a redirected FIFO open waiting for its peer, an open waiting for a
 lease break) behave under signals exactly as natively, and a call whose caller has gone leaves
-nothing behind (issue 15). Each case runs the same program natively on TO and under sysvisor on
-FROM -> TO, and compares what it saw; times are bounded, never asserted to the millisecond."""
+nothing behind (issue 15). Each case runs the same program with TO bind-mounted at FROM in a
+private mount namespace (unshare -m) and under sysvisor -r FROM=TO, as root and as uid 65534, and
+compares what it saw; times are bounded, never asserted to the millisecond."""
 import os
 import re
 import signal
@@ -10,7 +11,7 @@ import threading
 import time
 import unittest
 
-from common import SYSVISOR, TempDirTest, helper, main
+from common import NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, helper, main
 
 HELD = helper("held_open")
 
@@ -26,13 +27,29 @@ class HeldCalls(TempDirTest):
         super().setUp()
         self.fifo = self.path("fifo")
         os.mkfifo(self.fifo)
+        os.chmod(self.fifo, 0o666)
         self.frm = "/nonexistent-sysvisor-test/fifo"
+        self.mount_point = self.write("from", "")  # a bind mount's FROM must exist
 
-    def run_both(self, mode, *extra, peer_after=None):
-        """The program natively on the FIFO and under sysvisor through the rule; a peer may open
-        the FIFO for writing after `peer_after` seconds each time."""
+    def as_user(self, argv, user):
+        if user != "nobody":
+            return argv
+        return ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups", "--"] + argv
+
+    def bind_mounted(self, to, frm, argv, user):
+        """argv with TO bind-mounted at FROM, in a mount namespace of its own (the ground truth)."""
+        inner = " ".join(f"'{a}'" for a in self.as_user(argv, user))
+        return ["unshare", "-m", "sh", "-c", f"mount --bind '{to}' '{frm}' && exec {inner}"]
+
+    def run_both(self, mode, *extra, peer_after=None, user="root"):
+        """The program on a bind mount and under sysvisor through the rule; a peer may open the
+        FIFO for writing after `peer_after` seconds each time."""
+        if user == "nobody" and not can_run_as_nobody():
+            self.skipTest("needs root and setpriv")
         results = []
-        for argv in ([HELD, self.fifo, mode, *extra], [SYSVISOR, "-r", f"{self.frm}={self.fifo}", HELD, self.frm, mode, *extra]):
+        frm = self.mount_point
+        for argv in (self.bind_mounted(self.fifo, frm, [HELD, frm, mode, *extra], user),
+                     self.as_user([SYSVISOR, "-r", f"{frm}={self.fifo}", HELD, frm, mode, *extra], user)):
             peer = threading.Timer(peer_after, self.open_peer) if peer_after is not None else None
             if peer:
                 peer.start()
@@ -51,17 +68,21 @@ class HeldCalls(TempDirTest):
         os.close(fd)
 
     def test_signal_without_sa_restart_interrupts_the_open(self):
-        native, supervised = self.run_both("norestart", "1")
-        self.assertEqual(native[0], "EINTR")
-        self.assertEqual((supervised[0], supervised[2]), (native[0], native[2]))
-        self.assertLess(abs(supervised[1] - native[1]), 0.5, (native, supervised))
+        for user in ("root", "nobody"):
+            with self.subTest(user=user):
+                native, supervised = self.run_both("norestart", "1", user=user)
+                self.assertEqual(native[0], "EINTR")
+                self.assertEqual((supervised[0], supervised[2]), (native[0], native[2]))
+                self.assertLess(abs(supervised[1] - native[1]), 0.5, (native, supervised))
 
     def test_signal_with_sa_restart_restarts_the_open_transparently(self):
-        native, supervised = self.run_both("restart", "1", peer_after=2.0)
-        self.assertEqual(native[0], "ok")
-        self.assertEqual((supervised[0], supervised[2]), (native[0], native[2]))
-        self.assertGreaterEqual(supervised[1], 1.5)  # not answered before the peer came
-        self.assertLess(abs(supervised[1] - native[1]), 0.5, (native, supervised))
+        for user in ("root", "nobody"):
+            with self.subTest(user=user):
+                native, supervised = self.run_both("restart", "1", peer_after=2.0, user=user)
+                self.assertEqual(native[0], "ok")
+                self.assertEqual((supervised[0], supervised[2]), (native[0], native[2]))
+                self.assertGreaterEqual(supervised[1], 1.5)  # not answered before the peer came
+                self.assertLess(abs(supervised[1] - native[1]), 0.5, (native, supervised))
 
     def tearDown(self):
         # A failed case must not leave its program held (SIGKILL ends any wait).
@@ -97,9 +118,11 @@ class HeldCalls(TempDirTest):
         self.assertEqual(proc.wait(timeout=5), -signal.SIGINT, proc.stderr.read())
 
     def test_a_lease_holder_opening_its_file_for_writing_is_not_held(self):
+        # Root only: a lease is taken on a file one owns (or with CAP_LEASE).
         target = self.write("leased", "data\n")
-        frm = "/nonexistent-sysvisor-test/leased"
-        native = subprocess.run([HELD, target, "lease"], capture_output=True, text=True, timeout=90)
+        frm = self.mount_point
+        native = subprocess.run(self.bind_mounted(target, frm, [HELD, frm, "lease"], "root"), capture_output=True,
+                                text=True, timeout=90)
         supervised = subprocess.run([SYSVISOR, "-r", f"{frm}={target}", HELD, frm, "lease"], capture_output=True,
                                     text=True, timeout=90)
         if "lease:" in native.stdout:
