@@ -29,6 +29,12 @@ class CallLog {
   // answered (value or -errno), and the path argument when one was read.
   void record(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
               std::optional<std::string_view> path);
+  // Held across answering a call and recording it, so that lines follow the calls' order; an
+  // empty lock (no cost) when nobody reads the log.
+  std::unique_lock<std::mutex> hold_order() {
+    return enabled() ? std::unique_lock(order_mutex_) : std::unique_lock<std::mutex>();
+  }
+  bool enabled() const noexcept { return static_cast<bool>(options_.log) || options_.keep_log; }
   // The kept entries (RunOptions::keep_log), moved out.
   std::vector<LogEntry> take_kept();
 
@@ -38,6 +44,7 @@ class CallLog {
   std::atomic<bool> warned_internal_{false};
   std::mutex warn_mutex_;
   std::mutex log_mutex_;
+  std::mutex order_mutex_;
   std::vector<LogEntry> kept_;  // guarded by log_mutex_
 };
 

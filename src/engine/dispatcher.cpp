@@ -40,8 +40,7 @@ void Dispatcher::decide_and_act(const Syscall& call, Stage from, PathScratch& sc
     case Verdict::Kind::kHandler: return act_handler(call, v, scratch);
     case Verdict::Kind::kInject: return act_inject(call, v, scratch);
     case Verdict::Kind::kRefuse:
-      log_.record(call, "refuse", "io_uring bypasses file rules (--allow-io-uring)", respond(call, Reply::err(v.error)),
-                  std::nullopt);
+      answer(call, Reply::err(v.error), "refuse", "io_uring bypasses file rules (--allow-io-uring)", std::nullopt);
       return;
     case Verdict::Kind::kRedirect: return act_redirect(call, std::move(v));
   }
@@ -49,8 +48,9 @@ void Dispatcher::decide_and_act(const Syscall& call, Stage from, PathScratch& sc
 
 void Dispatcher::let_run(const Syscall& call, const Verdict& v, std::string_view detail) {
   if (v.memory_errno == EPERM) log_.warn_unreadable(call.tid);
-  respond(call, Reply::cont());
   const bool path_known = v.memory_errno == 0 && !v.path.empty();
+  auto order = log_.hold_order();
+  respond(call, Reply::cont());
   log_.record(call, "continue", std::string(detail), std::nullopt, path_known ? std::optional(v.path) : std::nullopt);
 }
 
@@ -74,7 +74,7 @@ void Dispatcher::act_handler(const Syscall& call, const Verdict& v, PathScratch&
   }
   if (reply.kind == Reply::Kind::kContinue) return decide_and_act(call, Stage::kInject, scratch);
   RuleHits::add(hits_.handlers, v.rule);
-  log_.record(call, "handler", "", respond(call, std::move(reply)), std::nullopt);
+  answer(call, std::move(reply), "handler", "", std::nullopt);
 }
 
 // strace's order: the signal is queued at syscall entry, then delay_enter, poke_enter; a call that
@@ -96,7 +96,7 @@ void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& 
     if (rule.delay_exit && !executor_.sleep_for(*rule.delay_exit, *held)) return;
     if (held != nullptr && !held->claim()) return;
     Reply reply = rule.error ? Reply::err(*rule.error) : Reply::val(static_cast<int64_t>(*rule.retval));
-    log_.record(call, "inject", describe_injection(rule), respond(call, std::move(reply)), std::nullopt);
+    answer(call, std::move(reply), "inject", describe_injection(rule), std::nullopt);
   };
   if (!rule.delay_enter && !rule.delay_exit) return work(scratch, nullptr);
   // A delay is held as strace holds it: a signal waits until it has passed (not interruptible),
@@ -133,7 +133,7 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   if (!accmode) {
     Reply reply = perform_redirect(call, r, OpenWait::kMustNotBlock, would_block);
     if (!would_block) {
-      log_.record(call, "redirect", r.target, respond(call, std::move(reply)), v.path);
+      answer(call, std::move(reply), "redirect", r.target, v.path);
       return;
     }
   }
@@ -148,9 +148,9 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
     bool unused = false;
     Reply reply = perform_redirect(call, r, OpenWait::kMayBlock, unused, &h.open_helper);
     if (!h.claim()) return;  // interrupted or gone meanwhile: the descriptor is closed here
-    log_.record(call, "redirect", r.target, respond(call, std::move(reply)), r.from);  // the program's path is gone
+    answer(call, std::move(reply), "redirect", r.target, r.from);  // the program's path is gone
   });
-  if (!started) log_.record(call, "redirect", r.target, respond(call, Reply::err(EAGAIN)), v.path);
+  if (!started) answer(call, Reply::err(EAGAIN), "redirect", r.target, v.path);
 }
 
 // ADDFD with SECCOMP_ADDFD_FLAG_SEND wakes the caller with a plain complete(), which ignores
@@ -171,6 +171,15 @@ int Dispatcher::send_fd(const Syscall& call, const Reply& reply, int& rc) {
   if (fd == -ENOENT) return fd;
   rc = fd < 0 ? notify_.send_result(call.id, 0, -fd) : notify_.send_result(call.id, fd, 0);
   return fd;
+}
+
+// The log's lines come in the order of the calls: a call answered here happened before any call
+// its answer let the program make, which another receiver may be logging meanwhile.
+void Dispatcher::answer(const Syscall& call, Reply reply, std::string_view action, std::string detail,
+                        std::optional<std::string_view> path) {
+  auto order = log_.hold_order();
+  const auto result = respond(call, std::move(reply));
+  log_.record(call, action, std::move(detail), result, path);
 }
 
 std::optional<int64_t> Dispatcher::respond(const Syscall& call, Reply reply) {
