@@ -49,9 +49,7 @@ void Dispatcher::decide_and_act(const Syscall& call, Stage from, PathScratch& sc
 void Dispatcher::let_run(const Syscall& call, const Verdict& v, std::string_view detail) {
   if (v.memory_errno == EPERM) log_.warn_unreadable(call.tid);
   const bool path_known = v.memory_errno == 0 && !v.path.empty();
-  auto order = log_.hold_order();
-  respond(call, Reply::cont());
-  log_.record(call, "continue", std::string(detail), std::nullopt, path_known ? std::optional(v.path) : std::nullopt);
+  answer(call, Reply::cont(), "continue", std::string(detail), path_known ? std::optional(v.path) : std::nullopt);
 }
 
 // A user handler answers, or lets the call go on to the inject and redirect rules.
