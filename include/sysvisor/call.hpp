@@ -51,7 +51,10 @@ struct SYSVISOR_API Call {
   Result<std::vector<std::byte>> read(uint64_t addr, size_t size) const;
   // Reads a NUL-terminated string of at most `max` bytes (ENAMETOOLONG if longer).
   Result<std::string> read_string(uint64_t addr, size_t max = 4096) const;
-  // Writes `data` at `addr` in the caller.
+  // Writes `data` at `addr` into the program image that made this call, and only while the call is
+  // pending (ENOENT otherwise): the image is pinned before the call is re-checked, so a sibling
+  // thread's execve cannot redirect the bytes into its new image. Memory the caller could not write
+  // (read-only, unmapped) gives EFAULT, as the kernel would; nothing is written then.
   Result<void> write(uint64_t addr, std::span<const std::byte> data) const;
   // True while the caller still waits for this call (check after reading, before acting on it:
   // the thread may have died and its id been reused).

@@ -23,8 +23,12 @@ Result<std::string> Call::read_string(uint64_t addr, size_t max) const {
   return out;
 }
 
+// Into the image that made the call or nowhere: the image is pinned before the call is re-checked.
 Result<void> Call::write(uint64_t addr, std::span<const std::byte> data) const {
-  if (int e = write_memory(tid, addr, data); e != 0) return make_error(e, std::strerror(e));
+  CallerImage image;
+  if (int e = image.open(tid); e != 0) return make_error(e, std::strerror(e));
+  if (!still_pending()) return make_error(ENOENT, "the call is no longer pending");
+  if (int e = image.write(addr, data); e != 0) return make_error(e, std::strerror(e));
   return {};
 }
 

@@ -110,27 +110,33 @@ void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& 
   }
 }
 
-// poke=@argN=HEX: the bytes go where argument N points, through page protections as the kernel
-// would see them (a read-only or bad pointer is skipped).
+// poke=@argN=HEX: the bytes go where argument N points, into the image that made the call, through
+// page protections as the kernel would see them (a read-only or bad pointer is skipped).
 void Dispatcher::poke(const Syscall& call, const std::vector<Poke>& pokes) {
+  CallerImage image;
+  if (pokes.empty() || image.open(call.tid) != 0 || notify_.id_valid(call.id) != 0) return;
   for (const Poke& p : pokes) {
     if (p.arg < 1 || p.arg > 6) continue;  // x86 syscalls have six arguments
     const uint64_t addr = call.ptr_arg(static_cast<size_t>(p.arg - 1));
-    (void)write_memory(call.tid, addr, {reinterpret_cast<const std::byte*>(p.bytes.data()), p.bytes.size()});
+    (void)image.write(addr, {reinterpret_cast<const std::byte*>(p.bytes.data()), p.bytes.size()});
   }
 }
 
 void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
+  // A call answered through the caller's memory writes into the image pinned here: opened before
+  // the re-check, it is the image that made the call, whatever a sibling's execve does next.
+  CallerImage image;
+  if (redirect_writes_memory(call)) (void)image.open(call.tid);  // failing: EFAULT, as unreadable memory
   // What we read may belong to a caller that has gone (and whose id was reused): act only while the
   // notification is still pending.
   if (notify_.id_valid(call.id) != 0) return;
   RuleHits::add(hits_.redirects, v.rule);
   Redirection& r = *v.redirection;
   auto accmode = redirect_may_block(call, r);
-  bool would_block = false;
   if (!accmode) {
-    Reply reply = perform_redirect(call, r, OpenWait::kMustNotBlock, would_block);
-    if (!would_block) {
+    RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image};
+    Reply reply = perform_redirect(call, r, act);
+    if (!act.would_block) {
       answer(call, std::move(reply), "redirect", r.target, v.path);
       return;
     }
@@ -143,8 +149,8 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   held->interruptible = true;
   const bool started = executor_.run(held, [this, call, r](HeldCall& h) {
     if (h.cancelled.load()) return;
-    bool unused = false;
-    Reply reply = perform_redirect(call, r, OpenWait::kMayBlock, unused, &h.open_helper);
+    RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper};
+    Reply reply = perform_redirect(call, r, act);
     if (!h.claim()) return;  // interrupted or gone meanwhile: the descriptor is closed here
     answer(call, std::move(reply), "redirect", r.target, r.from);  // the program's path is gone
   });

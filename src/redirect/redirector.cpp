@@ -102,7 +102,8 @@ int open_target(const Syscall& c, const std::string& target, const OpenArgs& arg
   return static_cast<int>(syscall(SYS_openat2, AT_FDCWD, target.c_str(), &how, sizeof how));
 }
 
-Reply act_open(const Syscall& c, const Redirection& r, OpenWait wait, bool& would_block, OpenHelperSlot* helper) {
+Reply act_open(const Syscall& c, const Redirection& r, RedirectAct& act) {
+  OpenHelperSlot* helper = act.wait == OpenWait::kMayBlock ? act.helper : nullptr;
   auto args = open_args(c);
   if (!args) return Reply::cont();
   const int flags = args->flags;
@@ -114,7 +115,7 @@ Reply act_open(const Syscall& c, const Redirection& r, OpenWait wait, bool& woul
   // opens at once, and a file under a lease the open would break fails with EWOULDBLOCK, which
   // sends the open to the executor (open(2)).
   int our_flags = flags | O_CLOEXEC | O_NOCTTY;
-  const bool probe = wait == OpenWait::kMustNotBlock && (flags & (O_NONBLOCK | O_PATH)) == 0;
+  const bool probe = act.wait == OpenWait::kMustNotBlock && (flags & (O_NONBLOCK | O_PATH)) == 0;
   if (probe) our_flags |= O_NONBLOCK;
   int fd;
   if (helper != nullptr) {
@@ -125,7 +126,7 @@ Reply act_open(const Syscall& c, const Redirection& r, OpenWait wait, bool& woul
     fd = open_target(c, r.target, *args, our_flags, *mode);
   }
   if (fd < 0 && probe && errno == EWOULDBLOCK) {
-    would_block = true;
+    act.would_block = true;
     return Reply::cont();
   }
   if (fd < 0) return Reply::err(errno);
@@ -139,8 +140,10 @@ Reply act_open(const Syscall& c, const Redirection& r, OpenWait wait, bool& woul
   return Reply::inject(std::move(file), (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0);
 }
 
-Reply write_reply(const Syscall& c, uint64_t addr, std::span<const std::byte> bytes, int64_t value) {
-  if (int e = write_memory(c.tid, addr, bytes); e != 0) return Reply::err(e == EPERM || e == ESRCH ? EFAULT : e);
+// Into the image that made the call (pinned before the call was re-checked), or nowhere.
+Reply write_reply(const CallerImage* image, uint64_t addr, std::span<const std::byte> bytes, int64_t value) {
+  if (image == nullptr || !image->is_open()) return Reply::err(EFAULT);
+  if (int e = image->write(addr, bytes); e != 0) return Reply::err(e == EPERM || e == ESRCH ? EFAULT : e);
   return Reply::val(value);
 }
 
@@ -154,7 +157,7 @@ StatLayout stat_layout(const Syscall& c) {
   }
 }
 
-Reply act_stat(const Syscall& c, const std::string& target) {
+Reply act_stat(const Syscall& c, const std::string& target, const CallerImage* image) {
   const ArgsByRole a(c);
   const uint64_t buf = a.ptr(ArgRole::kStatBuf);
   const StatLayout layout = stat_layout(c);
@@ -170,19 +173,19 @@ Reply act_stat(const Syscall& c, const std::string& target) {
   if (!bytes) return Reply::err(bytes.error().code);
   // Only the bytes the kernel stores: i386's stat64 leaves its padding untouched.
   for (const ByteRange& range : stat_layout_written_ranges(layout)) {
-    Reply r = write_reply(c, buf + range.offset, std::span<const std::byte>(*bytes).subspan(range.offset, range.size), 0);
+    Reply r = write_reply(image, buf + range.offset, std::span<const std::byte>(*bytes).subspan(range.offset, range.size), 0);
     if (r.kind != Reply::Kind::kValue) return r;
   }
   return Reply::val(0);
 }
 
-Reply act_statx(const Syscall& c, const std::string& target) {
+Reply act_statx(const Syscall& c, const std::string& target, const CallerImage* image) {
   const ArgsByRole a(c);
   const int flags = a.as_int(ArgRole::kAtFlags);
   const auto mask = static_cast<unsigned>(a.as_int(ArgRole::kStatxMask));
   struct statx stx {};
   if (statx(AT_FDCWD, target.c_str(), flags & ~AT_EMPTY_PATH, mask, &stx) != 0) return Reply::err(errno);
-  return write_reply(c, a.ptr(ArgRole::kStatxBuf), {reinterpret_cast<const std::byte*>(&stx), sizeof stx}, 0);
+  return write_reply(image, a.ptr(ArgRole::kStatxBuf), {reinterpret_cast<const std::byte*>(&stx), sizeof stx}, 0);
 }
 
 Reply act_access(const Syscall& c, const std::string& target) {
@@ -199,7 +202,7 @@ Reply act_access(const Syscall& c, const std::string& target) {
   return Reply::val(0);
 }
 
-Reply act_readlink(const Syscall& c, const std::string& target) {
+Reply act_readlink(const Syscall& c, const std::string& target, const CallerImage* image) {
   const ArgsByRole a(c);
   const uint64_t buf = a.ptr(ArgRole::kOutBuf);
   const int size = a.as_int(ArgRole::kSize);
@@ -207,11 +210,11 @@ Reply act_readlink(const Syscall& c, const std::string& target) {
   char link[PATH_MAX];
   const ssize_t n = readlink(target.c_str(), link, std::min<size_t>(sizeof link, static_cast<size_t>(size)));
   if (n < 0) return Reply::err(errno);
-  return write_reply(c, buf, {reinterpret_cast<const std::byte*>(link), static_cast<size_t>(n)}, n);
+  return write_reply(image, buf, {reinterpret_cast<const std::byte*>(link), static_cast<size_t>(n)}, n);
 }
 
 // getxattr/lgetxattr(path, name, value, size), listxattr/llistxattr(path, list, size).
-Reply act_xattr(const Syscall& c, const std::string& target) {
+Reply act_xattr(const Syscall& c, const std::string& target, const CallerImage* image) {
   const ArgsByRole a(c);
   const bool get = a.has(ArgRole::kXattrName);
   const bool nofollow = a.follow() == Follow::kNo;
@@ -234,7 +237,7 @@ Reply act_xattr(const Syscall& c, const std::string& target) {
   }
   if (n < 0) return Reply::err(errno);
   if (size == 0) return Reply::val(n);  // the size the caller needs
-  return write_reply(c, buf, {reinterpret_cast<const std::byte*>(data.data()), static_cast<size_t>(n)}, n);
+  return write_reply(image, buf, {reinterpret_cast<const std::byte*>(data.data()), static_cast<size_t>(n)}, n);
 }
 
 }  // namespace
@@ -250,29 +253,34 @@ std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r)
   return accmode;
 }
 
-Reply perform_redirect(const Syscall& call, const Redirection& r, OpenWait wait, bool& would_block,
-                       OpenHelperSlot* helper) {
+bool redirect_writes_memory(const Syscall& call) {
+  const ArgShape& shape = *SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape;
+  return shape.find(ArgRole::kStatBuf) >= 0 || shape.find(ArgRole::kStatxBuf) >= 0 ||
+         shape.find(ArgRole::kOutBuf) >= 0;
+}
+
+Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& act) {
   switch (call.sysno) {
     case Sysno::kOpen:
     case Sysno::kOpenat:
     case Sysno::kOpenat2:
-    case Sysno::kCreat: return act_open(call, r, wait, would_block, wait == OpenWait::kMayBlock ? helper : nullptr);
+    case Sysno::kCreat: return act_open(call, r, act);
     case Sysno::kStat:
     case Sysno::kLstat:
     case Sysno::kStat64:
     case Sysno::kLstat64:
     case Sysno::kNewfstatat:
-    case Sysno::kFstatat64: return act_stat(call, r.target);
-    case Sysno::kStatx: return act_statx(call, r.target);
+    case Sysno::kFstatat64: return act_stat(call, r.target, act.image);
+    case Sysno::kStatx: return act_statx(call, r.target, act.image);
     case Sysno::kAccess:
     case Sysno::kFaccessat:
     case Sysno::kFaccessat2: return act_access(call, r.target);
     case Sysno::kReadlink:
-    case Sysno::kReadlinkat: return act_readlink(call, r.target);
+    case Sysno::kReadlinkat: return act_readlink(call, r.target, act.image);
     case Sysno::kGetxattr:
     case Sysno::kLgetxattr:
     case Sysno::kListxattr:
-    case Sysno::kLlistxattr: return act_xattr(call, r.target);
+    case Sysno::kLlistxattr: return act_xattr(call, r.target, act.image);
     default: return Reply::cont();
   }
 }

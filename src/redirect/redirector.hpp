@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "kernel/killable_open.hpp"
+#include "kernel/process_memory.hpp"
 #include "policy/compiled_policy.hpp"
 #include "policy/syscall.hpp"
 #include "sysvisor/call.hpp"
@@ -15,14 +16,27 @@ namespace sysvisor {
 // other end): the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise (one stat).
 std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r);
 
+// True when the redirected call answers through the caller's memory (a stat buffer, a link or
+// attribute value): its CallerImage must be opened before the call is re-checked.
+bool redirect_writes_memory(const Syscall& call);
+
 // Whether an open may wait (on the executor) or must not (on a receiver).
 enum class OpenWait : uint8_t { kMayBlock, kMustNotBlock };
 
+// How perform_redirect() may act, and what it found.
+struct RedirectAct {
+  OpenWait wait = OpenWait::kMustNotBlock;
+  // kMayBlock: the open runs in a killable helper published here (see killable_open).
+  OpenHelperSlot* helper = nullptr;
+  // The caller's image, opened before the call was re-checked; needed when
+  // redirect_writes_memory() (without it such a call fails with EFAULT).
+  const CallerImage* image = nullptr;
+  // Out, with kMustNotBlock: the open would wait (a lease to break); nothing was answered.
+  bool would_block = false;
+};
+
 // Opens, stats, checks, reads the link or the attributes of `r.target` for the call; writes what
-// the kernel would have written into the caller's memory; returns the answer. With kMustNotBlock
-// an open that would wait (a lease to break) sets `would_block` instead and answers nothing.
-// With kMayBlock, the open runs in a killable helper published in `helper` (see killable_open).
-Reply perform_redirect(const Syscall& call, const Redirection& r, OpenWait wait, bool& would_block,
-                       OpenHelperSlot* helper = nullptr);
+// the kernel would have written into the caller's memory; returns the answer.
+Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& act);
 
 }  // namespace sysvisor

@@ -184,6 +184,20 @@ class Redirect(TempDirTest):
                f"r=libc.syscall(4, b'{self.fake}', ctypes.c_void_p(16)); print(r, os.strerror(ctypes.get_errno()))"
         self.assertRun(sv(*self.rule(), "python3", "-c", code), stdout="-1 Bad address\n")
 
+    def test_answers_into_read_only_memory_stop_where_the_kernel_stops(self):
+        # The buffer runs into a read-only page N bytes after its start: the kernel writes the N
+        # bytes and fails with EFAULT; so must the supervisor, which writes through /proc/TID/mem.
+        link = self.path("link")
+        os.symlink(self.conf, link)
+        for prog in (TRY, TRY_I386):
+            for what, target in (("stat", self.conf), ("readlink", link)):
+                for writable in ("0", "3", "16"):
+                    with self.subTest(prog=prog, what=what, writable=writable):
+                        control = run([prog, "robuf", what, writable, target])
+                        self.assertIn("Bad address", control.stdout)
+                        self.assertRun(sv(*self.rule(to=target), prog, "robuf", what, writable, self.fake),
+                                       code=control.returncode, stdout=control.stdout)
+
     def test_unmatched_calls_and_io_uring(self):
         self.assertRun(sv(*self.rule(), "cat", "/etc/hostname"), stdout=open("/etc/hostname").read())
         code = "import ctypes,os; libc=ctypes.CDLL(None,use_errno=True); " \

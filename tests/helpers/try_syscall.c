@@ -17,6 +17,8 @@
  *   umask MASK OP ...               set the umask, then run OP
  *   chdir DIR OP ...                chdir, then run OP
  *   badptr OP                       OP with an invalid path pointer (expects EFAULT)
+ *   robuf stat|readlink N PATH      the call's buffer starts N bytes before a read-only page: prints
+ *                                   the result and the N writable bytes plus 8 of the page after it
  *   x32 NR                          syscall NR with the x32 bit set (x86_64 only)
  *   sleep SECONDS OP ...            prints "sleeping", nanosleeps (no rule covers it), runs OP
  * FLAGS: comma-separated names (rdonly,wronly,rdwr,creat,excl,trunc,append,directory,cloexec,
@@ -31,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <time.h>
@@ -40,6 +43,22 @@ static const char *bad_path = (const char *)16; /* never mapped */
 static int use_bad_ptr;
 
 static const char *P(const char *p) { return use_bad_ptr ? bad_path : p; }
+
+/* A buffer running into a read-only page: what the kernel wrote before the fault, if anything. */
+static int read_only_buffer(const char *what, int writable, const char *path) {
+  long page = sysconf(_SC_PAGESIZE);
+  unsigned char *map = mmap(NULL, (size_t)page * 2, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  if (map == MAP_FAILED || writable < 0 || writable > page) return 2;
+  memset(map, 0xa5, (size_t)page * 2);
+  mprotect(map + page, (size_t)page, PROT_READ);
+  unsigned char *buf = map + page - writable;
+  long rc = !strcmp(what, "stat") ? syscall(SYS_stat, path, buf) : syscall(SYS_readlink, path, buf, 256);
+  int err = errno;
+  printf("robuf %s: %ld %s ", what, rc, rc < 0 ? strerror(err) : "ok");
+  for (int i = 0; i < writable + 8; i++) printf("%02x", buf[i]);
+  printf("\n");
+  return rc < 0 ? err : 0;
+}
 
 static int fail(const char *op, int err) {
   printf("%s: ERR %s\n", op, strerrorname_np(err) ? strerrorname_np(err) : "?");
@@ -242,6 +261,8 @@ static int run(int argc, char **argv) {
     while (nanosleep(&ts, &ts) != 0 && errno == EINTR) {
     }
     return run(argc - 2, argv + 2);
+  } else if (!strcmp(op, "robuf") && a3) {
+    return read_only_buffer(a1, atoi(a2), a3);
   } else if (!strcmp(op, "badptr") && a1) {
     use_bad_ptr = 1;
     return run(argc - 1, argv + 1);
