@@ -96,6 +96,35 @@ struct Poke {
   bool operator==(const Poke&) const = default;
 };
 
+// argN==V, argN!=V, argN<V, argN<=V, argN>V, argN>=V, argN&M, argN&M==V: a test of one argument
+// register as the kernel sees it (64 bits for x86_64 calls, 32 for i386 calls: V and M are then
+// taken modulo 2^32). Comparisons are unsigned, as in the seccomp filter they compile into.
+struct ArgPredicate {
+  enum class Op : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kAnyBit, kMaskedEq };
+  int arg = 0;         // 0..5
+  Op op = Op::kEq;
+  uint64_t value = 0;  // V (kAnyBit: unused)
+  uint64_t mask = 0;   // M for kAnyBit and kMaskedEq
+  // True when the register value `reg` passes; `bits32` for an i386 call.
+  bool matches(uint64_t reg, bool bits32) const noexcept {
+    const uint64_t width = bits32 ? 0xffffffffULL : ~0ULL;
+    const uint64_t r = reg & width, v = value & width, m = mask & width;
+    switch (op) {
+      case Op::kEq: return r == v;
+      case Op::kNe: return r != v;
+      case Op::kLt: return r < v;
+      case Op::kLe: return r <= v;
+      case Op::kGt: return r > v;
+      case Op::kGe: return r >= v;
+      case Op::kAnyBit: return (r & m) != 0;
+      case Op::kMaskedEq: return (r & m) == v;
+    }
+    return false;
+  }
+  // Equality.
+  bool operator==(const ArgPredicate&) const = default;
+};
+
 // One `-e inject=…` or `-e fault=…` option.
 struct SYSVISOR_API InjectRule {
   SyscallSet set;                    // the calls it covers
@@ -110,11 +139,18 @@ struct SYSVISOR_API InjectRule {
   std::optional<std::vector<Poke>> poke_enter;
   std::optional<std::vector<Poke>> poke_exit;  // needs error/retval (we answer the call)
   When when;                         // when= (the last one written wins)
+  // Beyond strace (all optional, ANDed; when= counts only the calls that pass them):
+  std::vector<ArgPredicate> args;    // argN…: tests of argument registers
+  std::string path;                  // path=GLOB: the call's first path, absolute and normalised
+  std::string path2;                 // path2=GLOB: the second path of a two-path call
+  std::optional<double> probability; // prob=: each call when= selects is injected with this chance
+  std::optional<uint64_t> seed;      // seed=: makes prob= decisions repeatable (else one is drawn)
+  std::optional<uint64_t> short_len; // short=N: the I/O call really happens but moves at most N bytes
   std::string text;                  // the option as written, e.g. "inject=open:error=EPERM"
   std::vector<std::string> warnings; // strace's retval warnings, one line each, no prefix
 
-  // The fast path: an errno on every call (no when= or when=1+), nothing else, so the filter
-  // can answer it with SECCOMP_RET_ERRNO and no round trip.
+  // The fast path: an errno on every call (no when= or when=1+) that passes the argN tests,
+  // nothing else, so the filter can answer it with SECCOMP_RET_ERRNO and no round trip.
   bool errno_only_always() const noexcept;
   // True if the supervisor answers the call itself (error= or retval=); else it is let through.
   bool answers() const noexcept { return error.has_value() || retval.has_value(); }

@@ -33,6 +33,7 @@ void Dispatcher::dispatch(const seccomp_notif& n, PathScratch& scratch) {
 void Dispatcher::decide_and_act(const Syscall& call, Stage from, PathScratch& scratch) {
   ThreadMemory memory(call.tid);
   Verdict v = policy_.decide(call, from, state_, memory, scratch);
+  if (v.matched_inject) RuleHits::add(hits_.inject_matched, *v.matched_inject);
   switch (v.kind) {
     case Verdict::Kind::kStartsProgram: return let_run(call, v, "(starts the program)");
     case Verdict::Kind::kContinue:

@@ -22,8 +22,10 @@ namespace sysvisor {
 // How often each rule acted, per Policy entry.
 struct RuleHits {
   explicit RuleHits(const Policy& policy)
-      : injects(policy.injects.size()), redirects(policy.redirects.size()), handlers(policy.handlers.size()) {}
+      : injects(policy.injects.size()), inject_matched(policy.injects.size()), redirects(policy.redirects.size()),
+        handlers(policy.handlers.size()) {}
   std::vector<std::atomic<uint64_t>> injects;
+  std::vector<std::atomic<uint64_t>> inject_matched;  // calls that passed the rule's selectors
   std::vector<std::atomic<uint64_t>> redirects;
   std::vector<std::atomic<uint64_t>> handlers;
   static void add(std::vector<std::atomic<uint64_t>>& v, size_t i) {

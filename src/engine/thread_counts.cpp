@@ -55,6 +55,7 @@ void ThreadCounts::check_thread(pid_t tid) {
     if (slot.pidfd || thread_start_time(tid) == slot.start_time) return;
     counter_.forget_thread(tid);  // the id was reused: a new thread starts from zero
   }
+  slot.number = threads_seen_++;
   slot.pidfd.reset(static_cast<int>(syscall(SYS_pidfd_open, tid, PIDFD_THREAD)));
   if (slot.pidfd && epoll_) {
     epoll_event ev{};
@@ -114,11 +115,12 @@ bool ThreadCounts::starts_program(const Syscall& call) {
   return call.tid == launched_.pid() && launched_.take_own_exec();
 }
 
-bool ThreadCounts::count(pid_t tid, RuleKey key, const When& when) {
+CallCount ThreadCounts::count(pid_t tid, RuleKey key, const When& when) {
   std::lock_guard lock(mutex_);
   if (!pending_execs_.empty()) take_over_exec(tid);
   check_thread(tid);
-  return counter_.hit(tid, key.personality, key.nr, when);
+  const InjectCounter::Hit hit = counter_.hit(tid, key.personality, key.nr, when);
+  return {hit.selected, threads_[tid].number, hit.nth};
 }
 
 }  // namespace sysvisor

@@ -32,7 +32,7 @@ class ThreadCounts final : public ThreadState {
   void forget_exited();
 
   bool starts_program(const Syscall& call) override;
-  bool count(pid_t tid, RuleKey key, const When& when) override;
+  CallCount count(pid_t tid, RuleKey key, const When& when) override;
   // An execve/execveat is about to run (every one is notified while inject rules exist). When a
   // thread other than the leader execs, it takes over the leader's thread id; strace then keeps
   // the exec'ing thread's own counts, so we hand them over once the exec has happened.
@@ -42,6 +42,7 @@ class ThreadCounts final : public ThreadState {
   struct ThreadSlot {
     UniqueFd pidfd;  // PIDFD_THREAD: readable once the thread has exited
     uint64_t start_time = 0;  // fallback where PIDFD_THREAD is missing (before Linux 6.9)
+    uint32_t number = 0;      // in the order threads were first counted (prob=)
   };
   void check_thread(pid_t tid);  // resets the counts of a reused thread id; caller holds mutex_
 
@@ -56,6 +57,7 @@ class ThreadCounts final : public ThreadState {
   std::unordered_map<pid_t, PendingExec> pending_execs_;  // by thread group id
   InjectCounter counter_;
   std::unordered_map<pid_t, ThreadSlot> threads_;
+  uint32_t threads_seen_ = 0;
   UniqueFd epoll_;  // the pidfds of threads_
 };
 

@@ -18,15 +18,16 @@ bool when_hit(const When& when, uint32_t& slot) noexcept {
   return true;
 }
 
-bool InjectCounter::hit(pid_t tid, Personality p, int nr, const When& when) {
-  return when_hit(when, counts_[tid][key(p, nr)]);
+InjectCounter::Hit InjectCounter::hit(pid_t tid, Personality p, int nr, const When& when) {
+  Slot& slot = counts_[tid][key(p, nr)];
+  return {when_hit(when, slot.when), ++slot.calls};
 }
 
 uint32_t InjectCounter::count(pid_t tid, Personality p, int nr) const noexcept {
   const auto t = counts_.find(tid);
   if (t == counts_.end()) return 0;
   const auto c = t->second.find(key(p, nr));
-  return c == t->second.end() ? 0 : c->second;
+  return c == t->second.end() ? 0 : c->second.when;
 }
 
 void InjectCounter::forget_thread(pid_t tid) { counts_.erase(tid); }

@@ -28,8 +28,14 @@ bool when_hit(const When& when, uint32_t& slot) noexcept;
 // The counts of every (thread, personality, syscall). Not synchronised: one owner, or a lock.
 class InjectCounter {
  public:
-  // Counts a call of (p, nr) by thread `tid` under `when`; true if it is injected.
-  bool hit(pid_t tid, Personality p, int nr, const When& when);
+  // One counted call: whether when= selects it, and its 1-based number among the thread's
+  // counted calls of the syscall (never folded, unlike the when= slot).
+  struct Hit {
+    bool selected = false;
+    uint64_t nth = 0;
+  };
+  // Counts a call of (p, nr) by thread `tid` under `when`.
+  Hit hit(pid_t tid, Personality p, int nr, const When& when);
   // The normalised count of (tid, p, nr) (0 if never counted); for logs and tests.
   uint32_t count(pid_t tid, Personality p, int nr) const noexcept;
   // A thread is gone: drop its counts (a later thread with the same id starts from zero).
@@ -44,7 +50,11 @@ class InjectCounter {
   static uint32_t key(Personality p, int nr) noexcept {
     return (static_cast<uint32_t>(p) << 16) | static_cast<uint32_t>(nr & 0xffff);
   }
-  std::unordered_map<pid_t, std::unordered_map<uint32_t, uint32_t>> counts_;
+  struct Slot {
+    uint32_t when = 0;  // when_hit()'s slot
+    uint64_t calls = 0;
+  };
+  std::unordered_map<pid_t, std::unordered_map<uint32_t, Slot>> counts_;
 };
 
 }  // namespace sysvisor

@@ -23,6 +23,7 @@
 #include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
 #include "policy/one_line.hpp"
+#include "inject/inject_extensions.hpp"
 
 namespace sysvisor {
 namespace {
@@ -277,7 +278,9 @@ constexpr std::string_view kOtherQualifiers[] = {
 };
 
 constexpr std::string_view kInjectKeys =
-    "error=, retval=, signal=, delay_enter=, delay_exit=, poke_enter=, poke_exit=, when=";
+    "error=, retval=, signal=, delay_enter=, delay_exit=, poke_enter=, poke_exit=, when=, argN tests, "
+    "path=, path2=, prob=, seed=, short=";
+constexpr std::string_view kFaultKeys = "error=, when=, argN tests, path=, path2=, prob=, seed=";
 
 }  // namespace
 
@@ -362,14 +365,53 @@ Result<void> apply_delay_or_poke(const std::string& key, const std::string& val,
   return {};
 }
 
+// sysvisor's selectors (argN tests, path=, path2=, prob=, seed=) and short=; false if `key` is
+// none of them.
+Result<bool> apply_extension(const std::string& token, const std::string& key, const std::string& val,
+                             InjectRule& rule) {
+  if (is_arg_predicate(token)) {
+    auto p = parse_arg_predicate(token);
+    if (!p) return std::move(p).error();
+    rule.args.push_back(*p);
+    return true;
+  }
+  if (key == "path=" || key == "path2=") {
+    std::string& slot = key == "path=" ? rule.path : rule.path2;
+    if (!slot.empty()) return make_error(EINVAL, key + " given twice");
+    if (auto ok = check_path_glob(key, val); !ok) return std::move(ok).error();
+    slot = val;
+    return true;
+  }
+  if (key == "prob=" || key == "seed=" || key == "short=") {
+    const bool given = key == "prob=" ? rule.probability.has_value()
+                                      : key == "seed=" ? rule.seed.has_value() : rule.short_len.has_value();
+    if (given) return make_error(EINVAL, key + " given twice");
+    if (key == "prob=") {
+      auto p = parse_probability(val);
+      if (!p) return std::move(p).error();
+      rule.probability = *p;
+    } else {
+      auto n = key == "seed=" ? parse_seed(val) : parse_short_len(val);
+      if (!n) return std::move(n).error();
+      (key == "seed=" ? rule.seed : rule.short_len) = *n;
+    }
+    return true;
+  }
+  return false;
+}
+
 // One KEY=VALUE token after the SET. The error is a clause.
 Result<void> apply_token(const std::string& token, InjectRule& rule) {
   const size_t eq = token.find('=');
   const std::string key = eq == std::string::npos ? token : token.substr(0, eq + 1);
   const std::string val = eq == std::string::npos ? std::string() : token.substr(eq + 1);
+  if (rule.is_fault && key == "short=") return make_error(EINVAL, "'short=' is not valid in fault= (it takes " +
+                                                                      std::string(kFaultKeys) + ")");
+  if (auto ext = apply_extension(token, key, val, rule); !ext) return std::move(ext).error();
+  else if (*ext) return {};
   const bool fault_ok = key == "when=" || key == "error=" || key == "syscall=";
   if (rule.is_fault && !fault_ok && eq != std::string::npos && kInjectKeys.find(key) != std::string_view::npos) {
-    return make_error(EINVAL, "'" + key + "' is not valid in fault= (it takes only error= and when=)");
+    return make_error(EINVAL, "'" + key + "' is not valid in fault= (it takes " + std::string(kFaultKeys) + ")");
   }
   if (key == "when=") {
     Result<When> w = parse_when_value(val);
@@ -393,7 +435,7 @@ Result<void> apply_token(const std::string& token, InjectRule& rule) {
     return apply_delay_or_poke(key, val, rule);
   }
   return make_error(EINVAL, "unknown key '" + token + "' (" + (rule.is_fault ? "fault=" : "inject=") + " takes " +
-                                (rule.is_fault ? std::string("error=, when=") : std::string(kInjectKeys)) + ")");
+                                std::string(rule.is_fault ? kFaultKeys : kInjectKeys) + ")");
 }
 
 // A rule needs an action (fault= defaults to ENOSYS, as in strace). A call we let through goes
@@ -401,11 +443,11 @@ Result<void> apply_token(const std::string& token, InjectRule& rule) {
 // (error=/retval=) has an exit we control.
 Result<void> check_actions(InjectRule& rule) {
   const bool has_action = rule.error || rule.retval || rule.signal || rule.delay_enter ||
-                          rule.delay_exit || rule.poke_enter || rule.poke_exit;
+                          rule.delay_exit || rule.poke_enter || rule.poke_exit || rule.short_len;
   if (!has_action) {
     if (!rule.is_fault) {
       return make_error(EINVAL, "inject= needs an action: error=, retval=, signal=, delay_enter=, delay_exit=, "
-                                "poke_enter= or poke_exit=");
+                                "poke_enter=, poke_exit= or short=");
     }
     rule.error = ENOSYS;
   }
@@ -415,6 +457,37 @@ Result<void> check_actions(InjectRule& rule) {
     if (rule.delay_exit) return make_error(EINVAL, "delay_exit=" + std::string(kWhy));
     if (rule.poke_exit) return make_error(EINVAL, "poke_exit=" + std::string(kWhy));
   }
+  return {};
+}
+
+// Syscalls that move bytes between a descriptor and the caller's buffers: what short= shortens.
+constexpr std::string_view kShortCalls[] = {"read",  "write",   "pread64", "pwrite64", "readv",   "writev",
+                                            "preadv", "preadv2", "pwritev", "pwritev2", "recvfrom", "sendto",
+                                            "recvmsg", "sendmsg"};
+
+// Checks that need the SET: short= only on I/O calls, path=/path2= only where a call takes such a
+// path, seed= only with prob=.
+Result<void> check_extensions(const InjectRule& rule) {
+  const SyscallTable& table = SyscallTable::instance();
+  bool one_path = false, two_paths = false;
+  for (const Personality p : {Personality::kX86_64, Personality::kI386}) {
+    for (const int nr : table.numbers(p)) {
+      if (!rule.set.test(p, nr)) continue;
+      const SyscallEntry* e = table.entry(p, nr);
+      if (rule.short_len && std::find(std::begin(kShortCalls), std::end(kShortCalls), e->name) == std::end(kShortCalls))
+        return make_error(EINVAL, "short= on " + std::string(e->name) + ", which moves no bytes (short= takes " +
+                                      "read, write, pread64, pwrite64, readv, writev, preadv, preadv2, pwritev, " +
+                                      "pwritev2, recvfrom, sendto, recvmsg, sendmsg)");
+      if (e->shape != nullptr) {
+        one_path = one_path || e->shape->paths()[0].path >= 0;
+        two_paths = two_paths || e->shape->paths()[1].path >= 0;
+      }
+    }
+  }
+  if (rule.short_len && rule.answers()) return make_error(EINVAL, "short= answers the call itself: not with error= or retval=");
+  if (!rule.path.empty() && !one_path) return make_error(EINVAL, "path= on syscalls that take no path");
+  if (!rule.path2.empty() && !two_paths) return make_error(EINVAL, "path2= on syscalls that take no second path");
+  if (rule.seed && !rule.probability) return make_error(EINVAL, "seed= needs prob=");
   return {};
 }
 
@@ -444,6 +517,7 @@ Result<InjectRule> parse_inject_option_impl(std::string_view value) {
   if (!set) return fail(set.error().message);
   rule.set = std::move(*set);
   if (const Result<void> r = check_actions(rule); !r) return fail(r.error().message);
+  if (const Result<void> r = check_extensions(rule); !r) return fail(r.error().message);
   return rule;
 }
 
@@ -454,8 +528,8 @@ Result<SyscallSet> parse_syscall_set(std::string_view spec) { return one_line(pa
 Result<InjectRule> parse_inject_option(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
 
 bool InjectRule::errno_only_always() const noexcept {
-  return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit &&
-         !poke_enter && !poke_exit && when == When{};
+  return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit && !poke_enter &&
+         !poke_exit && when == When{} && path.empty() && path2.empty() && !probability && !short_len;
 }
 
 std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> InjectTable::make_empty_index() {

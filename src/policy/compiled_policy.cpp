@@ -3,8 +3,11 @@
 #include <fcntl.h>
 #include <linux/limits.h>
 
+#include <array>
 #include <cerrno>
+#include <span>
 
+#include "policy/inject_match.hpp"
 #include "sysvisor/path.hpp"
 
 namespace sysvisor {
@@ -12,7 +15,10 @@ namespace sysvisor {
 Result<CompiledPolicy> CompiledPolicy::compile(const Policy& policy) {
   CompiledPolicy out;
   for (const Redirect& r : policy.redirects) out.redirects_.add(r);
-  for (const InjectRule& rule : policy.injects) out.injects_.add(rule);
+  for (const InjectRule& rule : policy.injects) {
+    out.injects_.add(rule);
+    out.seeds_.push_back(rule.seed ? *rule.seed : rule.probability ? draw_seed() : 0);
+  }
   for (const std::string& p : policy.trace_paths) out.traced_.add(p);
   if (auto ok = out.handlers_.build(policy.handlers); !ok) return std::move(ok).error();
   out.allow_io_uring_ = policy.allow_io_uring;
@@ -37,7 +43,9 @@ Verdict CompiledPolicy::decide(const Syscall& call, Stage from, ThreadState& sta
     if (Verdict h = decide_handler(call, v); h.kind != Verdict::Kind::kContinue) return h;
   }
   if (from != Stage::kRedirect && !injects_.empty()) {
-    if (Verdict i = decide_inject(call, state, memory, v); i.kind != Verdict::Kind::kContinue) return i;
+    Verdict i = decide_inject(call, state, memory, scratch, v);
+    if (i.kind != Verdict::Kind::kContinue) return i;
+    v.matched_inject = i.matched_inject;
   }
   if (io_uring_blocked_ && is_io_uring(call.sysno)) {
     v.kind = Verdict::Kind::kRefuse;
@@ -57,18 +65,92 @@ Verdict CompiledPolicy::decide_handler(const Syscall&, Verdict v) const {
   return v;
 }
 
-// A rule fires when the call matches -P (a call that does not is not counted, as under strace)
-// and strace's per-thread count says so.
+// A rule fires when the call passes -P and the rule's selectors (a call that does not is not
+// counted, as under strace), when= selects it, and prob='s coin says so.
 Verdict CompiledPolicy::decide_inject(const Syscall& call, ThreadState& state, CallerMemory& memory,
-                                      Verdict v) const {
+                                      PathScratch& scratch, Verdict v) const {
   const InjectRule* rule = injects_.rule_for(v.key.personality, v.key.nr);
   if (rule == nullptr) return v;
   if (!traced_.empty() && !traced_.matches_call(call, v.key, memory)) return v;
-  if (!state.count(call.tid, v.key, rule->when)) return v;
+  if (!selectors_pass(*rule, call, v.key, memory, scratch)) return v;
+  const size_t index = inject_index(rule);
+  v.matched_inject = index;
+  const CallCount c = state.count(call.tid, v.key, rule->when);
+  if (!c.selected) return v;
+  if (rule->probability &&
+      !chance_fires(seeds_[index], c.thread, v.key.personality, v.key.nr, c.nth, *rule->probability))
+    return v;
   v.kind = Verdict::Kind::kInject;
   v.inject = rule;
-  v.rule = inject_index(rule);
+  v.rule = index;
   return v;
+}
+
+namespace {
+
+// The registers argN tests compare: the call's own, or for an i386 socketcall/ipc subcall the
+// subcall's arguments (socketcall: the array its second argument points to). False if unreadable.
+bool subcall_registers(const Syscall& call, RuleKey key, CallerMemory& memory, std::array<uint64_t, 6>& regs) {
+  regs = call.args;
+  if (key.personality != Personality::kI386 || key.nr < kI386SocketSubcallBase) return true;
+  if (key.nr >= kI386IpcSubcallBase) {
+    regs = {call.args[1], call.args[2], call.args[3], call.args[4], call.args[5], 0};
+    return true;
+  }
+  std::array<uint32_t, 6> words{};
+  if (memory.read(call.ptr_arg(1), std::as_writable_bytes(std::span(words))) != 0) return false;
+  for (size_t i = 0; i < regs.size(); ++i) regs[i] = words[i];
+  return true;
+}
+
+// Reads path argument `where`, makes it absolute against the thread's cwd or the dirfd and
+// normalises it into scratch.absolute. 0, an errno of reading the path (the kernel reports it),
+// or -1 when there is nothing to look up: an empty path (ENOENT, or AT_EMPTY_PATH on the dirfd), a
+// relative path `relative_may_match` rejects, a bad dirfd or one that names no path.
+template <class RelativeFilter>
+int absolute_path(const Syscall& call, ArgShape::PathSlot where, CallerMemory& memory, PathScratch& scratch,
+                  RelativeFilter relative_may_match) {
+  std::string& path = scratch.path;
+  if (int e = memory.read_string(call.ptr_arg(static_cast<size_t>(where.path)), PATH_MAX, path); e != 0) return e;
+  if (path.empty()) return -1;
+  if (path.front() == '/') {
+    normalise_path(path, scratch.absolute);
+    return 0;
+  }
+  if (!relative_may_match(path)) return -1;
+  std::string& base = scratch.base;
+  const int dirfd = where.dirfd < 0 ? AT_FDCWD : call.int_arg(static_cast<size_t>(where.dirfd));
+  const int e = dirfd == AT_FDCWD ? memory.cwd(base) : memory.fd_path(dirfd, base);
+  if (e != 0 || base.empty() || base.front() != '/') return -1;
+  base += '/';
+  base += path;
+  normalise_path(base, scratch.absolute);
+  return 0;
+}
+
+}  // namespace
+
+bool CompiledPolicy::selectors_pass(const InjectRule& rule, const Syscall& call, RuleKey key, CallerMemory& memory,
+                                    PathScratch& scratch) const {
+  if (!rule.args.empty()) {
+    std::array<uint64_t, 6> regs{};
+    if (!subcall_registers(call, key, memory, regs)) return false;
+    const bool bits32 = call.arch == Arch::kI386;
+    for (const ArgPredicate& p : rule.args)
+      if (!p.matches(regs[static_cast<size_t>(p.arg)], bits32)) return false;
+  }
+  if (rule.path.empty() && rule.path2.empty()) return true;
+  const SyscallEntry* entry = SyscallTable::instance().entry(personality_of(call.arch), call.nr);
+  if (entry == nullptr || entry->shape == nullptr) return false;
+  const auto slots = entry->shape->paths();
+  for (size_t i = 0; i < 2; ++i) {
+    const std::string& glob = i == 0 ? rule.path : rule.path2;
+    if (glob.empty()) continue;
+    if (slots[i].path < 0) return false;
+    if (absolute_path(call, slots[i], memory, scratch, [](std::string_view) { return true; }) != 0) return false;
+    if (!glob_match(glob, scratch.absolute)) return false;
+  }
+  return true;
 }
 
 // Reads the path, makes it absolute against the thread's cwd or the dirfd, normalises it and looks
@@ -77,29 +159,15 @@ Verdict CompiledPolicy::decide_inject(const Syscall& call, ThreadState& state, C
 Verdict CompiledPolicy::decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
                                         Verdict v) const {
   const ArgShape* shape = SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape;
-  const ArgShape::PathSlot where = shape->paths()[0];
-  std::string& path = scratch.path;
-  if (int e = memory.read_string(call.ptr_arg(static_cast<size_t>(where.path)), PATH_MAX, path); e != 0) {
+  // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
+  const int e = absolute_path(call, shape->paths()[0], memory, scratch,
+                              [this](std::string_view path) { return redirects_.could_match_relative(path); });
+  if (e > 0) {
     v.memory_errno = e;  // EFAULT, ENAMETOOLONG: the kernel reads the path again and says so itself
     return v;
   }
-  v.path = path;
-  if (path.empty()) return v;  // ENOENT, or AT_EMPTY_PATH on the dirfd: not a path
-  if (path.front() == '/') {
-    normalise_path(path, scratch.absolute);
-  } else {
-    // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
-    if (!redirects_.could_match_relative(path)) return v;
-    std::string& base = scratch.base;
-    const int dirfd = where.dirfd < 0 ? AT_FDCWD : call.int_arg(static_cast<size_t>(where.dirfd));
-    const int e = dirfd == AT_FDCWD ? memory.cwd(base) : memory.fd_path(dirfd, base);
-    // A bad dirfd (EBADF, ENOTDIR) is the kernel's to report; a dirfd that names no path (a pipe,
-    // an anonymous inode) cannot match any rule.
-    if (e != 0 || base.empty() || base.front() != '/') return v;
-    base += '/';
-    base += path;
-    normalise_path(base, scratch.absolute);
-  }
+  v.path = scratch.path;
+  if (e < 0) return v;
   if (auto m = redirects_.match(scratch.absolute)) {
     v.kind = Verdict::Kind::kRedirect;
     v.rule = m->rule;

@@ -67,7 +67,17 @@ struct Verdict {
   const InjectRule* inject = nullptr;      // kInject; points into the policy, valid while it lives
   std::optional<Redirection> redirection;  // kRedirect
   std::string_view path;  // the path argument as read (in the scratch), for the log
+  // The inject rule whose selectors (-P, argN, path=) this call passed, counted by when= whether or
+  // not it fired: the summary's "matched".
+  std::optional<size_t> matched_inject;
   int memory_errno = 0;   // reading the path failed (EPERM: the thread is not dumpable)
+};
+
+// One counted call of a syscall by a thread.
+struct CallCount {
+  bool selected = false;  // when= selects this call
+  uint32_t thread = 0;    // the thread's number in the tree, in the order threads were first counted
+  uint64_t nth = 0;       // 1-based number of this call among the thread's counted calls of the syscall
 };
 
 // The state decide() keeps per thread; the engine's implementation tracks thread lifetimes.
@@ -78,9 +88,8 @@ class ThreadState {
   virtual bool starts_program(const Syscall& call) = 0;
   // An execve is about to run (strace keeps a non-leader exec'ing thread's counts).
   virtual void on_exec(const Syscall& call) = 0;
-  // Counts this call of `key` by `tid` under `when` (strace's per-thread counting); true if the
-  // rule fires on it.
-  virtual bool count(pid_t tid, RuleKey key, const When& when) = 0;
+  // Counts this call of `key` by `tid` under `when` (strace's per-thread counting).
+  virtual CallCount count(pid_t tid, RuleKey key, const When& when) = 0;
 };
 
 class CompiledPolicy {
@@ -105,6 +114,8 @@ class CompiledPolicy {
   const InjectTable& injects() const noexcept { return injects_; }
   const HandlerTable& handlers() const noexcept { return handlers_; }
   const TracedPaths& traced() const noexcept { return traced_; }
+  // The seed prob= decisions of inject rule `rule` use (seed=, or one drawn at compile time).
+  uint64_t seed(size_t rule) const noexcept { return rule < seeds_.size() ? seeds_[rule] : 0; }
   // The index of `rule` among the Policy's inject rules.
   size_t inject_index(const InjectRule* rule) const noexcept {
     return static_cast<size_t>(rule - injects_.rules().data());
@@ -112,7 +123,10 @@ class CompiledPolicy {
 
  private:
   Verdict decide_handler(const Syscall& call, Verdict v) const;
-  Verdict decide_inject(const Syscall& call, ThreadState& state, CallerMemory& memory, Verdict v) const;
+  Verdict decide_inject(const Syscall& call, ThreadState& state, CallerMemory& memory, PathScratch& scratch,
+                        Verdict v) const;
+  bool selectors_pass(const InjectRule& rule, const Syscall& call, RuleKey key, CallerMemory& memory,
+                      PathScratch& scratch) const;
   Verdict decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch, Verdict v) const;
   bool io_uring_needed() const;
 
@@ -120,6 +134,7 @@ class CompiledPolicy {
   InjectTable injects_;
   TracedPaths traced_;
   HandlerTable handlers_;
+  std::vector<uint64_t> seeds_;  // per inject rule
   bool allow_io_uring_ = false;
   bool io_uring_blocked_ = false;
 };

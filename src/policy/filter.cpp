@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <vector>
 
 #include <fmt/format.h>
 
@@ -46,10 +47,9 @@ Result<void> add_rule(void* ctx, uint32_t arch, const FilterRule& rule) {
   if (name == nullptr) return make_error(EINVAL, fmt::format("no syscall {} on this architecture", rule.nr));
   std::unique_ptr<char, decltype(&std::free)> owned(name, &std::free);
   const int native = seccomp_syscall_resolve_name(name);
-  const int rc = rule.arg0_mask == 0
-                     ? seccomp_rule_add(ctx, rule.action, native, 0)
-                     : seccomp_rule_add(ctx, rule.action, native, 1,
-                                        SCMP_A0(SCMP_CMP_MASKED_EQ, rule.arg0_mask, rule.arg0_value));
+  std::vector<scmp_arg_cmp> cmps;
+  for (const ArgCmp& c : rule.cmps) cmps.push_back({c.arg, static_cast<scmp_compare>(c.op), c.a, c.b});
+  const int rc = seccomp_rule_add_array(ctx, rule.action, native, static_cast<unsigned>(cmps.size()), cmps.data());
   if (rc != 0) return make_error(-rc, fmt::format("seccomp_rule_add({}): {}", name, std::strerror(-rc)));
   return {};
 }

@@ -13,14 +13,23 @@
 
 namespace sysvisor {
 
+// One comparison of an argument register (libseccomp's struct scmp_arg_cmp, kept as plain values).
+struct ArgCmp {
+  uint8_t arg = 0;    // 0..5
+  uint8_t op = 0;     // enum scmp_compare
+  uint64_t a = 0;     // the value, or the mask for SCMP_CMP_MASKED_EQ
+  uint64_t b = 0;     // the value for SCMP_CMP_MASKED_EQ
+  auto operator<=>(const ArgCmp&) const = default;
+};
+
 // What the filter does with one syscall of one architecture; everything not listed is ALLOW.
 struct FilterRule {
   Arch arch;
   int nr;           // the architecture's own syscall number
   uint32_t action;  // SCMP_ACT_NOTIFY or SCMP_ACT_ERRNO(e)
-  // Only when (arg0 & arg0_mask) == arg0_value (an i386 socketcall/ipc subcall); 0 mask: always.
-  uint32_t arg0_mask = 0;
-  uint32_t arg0_value = 0;
+  // Only when every comparison holds (at most one per argument); none: always. An i386
+  // socketcall/ipc subcall is an arg0 test; an inject rule's argN tests are compiled here too.
+  std::vector<ArgCmp> cmps;
 };
 
 // The exported program. Errors name the libseccomp call that failed.

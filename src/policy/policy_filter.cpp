@@ -4,6 +4,7 @@
 #include <seccomp.h>
 
 #include <map>
+#include <optional>
 
 #include "policy/compiled_policy.hpp"
 
@@ -15,12 +16,11 @@ bool is_exec_nr(Personality p, int nr) {
   return e != nullptr && !e->pseudo && is_exec(e->sysno);
 }
 
-// (personality, real number, arg0 mask, arg0 value) -> action.
+// (personality, real number, comparisons) -> action.
 struct Key {
   Personality p;
   int nr;
-  uint32_t mask = 0;
-  uint32_t value = 0;
+  std::vector<ArgCmp> cmps;
   auto operator<=>(const Key&) const = default;
 };
 using Actions = std::map<Key, uint32_t>;
@@ -33,15 +33,16 @@ void notify_subcall(Actions& actions, int nr) {
   for (const int own : table.numbers_named(Personality::kI386, table.entry(Personality::kI386, nr)->name))
     if (!table.entry(Personality::kI386, own)->pseudo) return;
   if (nr >= kI386IpcSubcallBase) {
-    actions[{Personality::kI386, kI386Ipc, 0xffff, static_cast<uint32_t>(nr - kI386IpcSubcallBase)}] = SCMP_ACT_NOTIFY;
+    const ArgCmp call{0, SCMP_CMP_MASKED_EQ, 0xffff, static_cast<uint64_t>(nr - kI386IpcSubcallBase)};
+    actions[{Personality::kI386, kI386Ipc, {call}}] = SCMP_ACT_NOTIFY;
   } else {
-    actions[{Personality::kI386, kI386Socketcall, 0xffffffff, static_cast<uint32_t>(nr - kI386SocketSubcallBase)}] =
-        SCMP_ACT_NOTIFY;
+    const ArgCmp call{0, SCMP_CMP_MASKED_EQ, 0xffffffff, static_cast<uint64_t>(nr - kI386SocketSubcallBase)};
+    actions[{Personality::kI386, kI386Socketcall, {call}}] = SCMP_ACT_NOTIFY;
   }
 }
 
 void notify_all(Actions& actions, Personality p, Sysno s) {
-  for (const int nr : SyscallTable::instance().numbers_of(p, s)) actions[{p, nr}] = SCMP_ACT_NOTIFY;
+  for (const int nr : SyscallTable::instance().numbers_of(p, s)) actions[{p, nr, {}}] = SCMP_ACT_NOTIFY;
 }
 
 // An i386 socket or SysV IPC call with a number of its own (connect: 362) that is also a
@@ -52,6 +53,62 @@ bool has_multiplexed_twin(Personality p, int nr) {
   for (const int other : table.numbers_named(p, table.entry(p, nr)->name))
     if (table.entry(p, other)->pseudo) return true;
   return false;
+}
+
+// An inject rule's argN tests as filter comparisons for personality `p`: one conjunction per
+// entry, which the filter ORs (argN&M with several bits in M becomes one conjunction per bit).
+// Nothing when the filter cannot say it: two tests of one argument (libseccomp refuses them), or
+// more than 16 conjunctions. Values are taken modulo 2^32 for i386, whose registers are 32 bits.
+std::optional<std::vector<std::vector<ArgCmp>>> filter_conjunctions(const InjectRule& rule, Personality p) {
+  const uint64_t width = p == Personality::kI386 ? 0xffffffffULL : ~0ULL;
+  std::vector<std::vector<ArgCmp>> out(1);
+  uint8_t used = 0;
+  for (const ArgPredicate& t : rule.args) {
+    const auto arg = static_cast<uint8_t>(t.arg);
+    if ((used & (1u << arg)) != 0) return std::nullopt;
+    used = static_cast<uint8_t>(used | (1u << arg));
+    std::vector<ArgCmp> alternatives;
+    const uint64_t v = t.value & width, m = t.mask & width;
+    switch (t.op) {
+      case ArgPredicate::Op::kEq: alternatives = {{arg, SCMP_CMP_EQ, v, 0}}; break;
+      case ArgPredicate::Op::kNe: alternatives = {{arg, SCMP_CMP_NE, v, 0}}; break;
+      case ArgPredicate::Op::kLt: alternatives = {{arg, SCMP_CMP_LT, v, 0}}; break;
+      case ArgPredicate::Op::kLe: alternatives = {{arg, SCMP_CMP_LE, v, 0}}; break;
+      case ArgPredicate::Op::kGt: alternatives = {{arg, SCMP_CMP_GT, v, 0}}; break;
+      case ArgPredicate::Op::kGe: alternatives = {{arg, SCMP_CMP_GE, v, 0}}; break;
+      case ArgPredicate::Op::kMaskedEq: alternatives = {{arg, SCMP_CMP_MASKED_EQ, m, v}}; break;
+      case ArgPredicate::Op::kAnyBit:
+        for (uint64_t bit = 1; bit != 0; bit <<= 1)
+          if ((m & bit) != 0) alternatives.push_back({arg, SCMP_CMP_MASKED_EQ, bit, bit});
+        break;
+    }
+    std::vector<std::vector<ArgCmp>> next;
+    for (const auto& conj : out) {
+      for (const ArgCmp& c : alternatives) {
+        next.push_back(conj);
+        next.back().push_back(c);
+      }
+    }
+    if (next.size() > 16) return std::nullopt;
+    out = std::move(next);  // argN&0 has no alternative: nothing can match, the filter allows all
+  }
+  return out;
+}
+
+// The filter's part of an inject rule on (p, nr). With argN tests the calls that fail them never
+// leave the kernel, unless the syscall must be seen whole for another rule (a redirect, a handler,
+// io_uring's refusal) or the tests cannot be compiled: then decide() applies them.
+void add_inject_actions(const CompiledPolicy& policy, Actions& actions, const InjectRule& rule, Personality p, int nr) {
+  const bool whole = actions.contains({p, nr, {}}) || policy.handlers().index(RuleKey{p, nr}) >= 0;
+  const auto conjunctions = rule.args.empty() || whole || has_multiplexed_twin(p, nr)
+                                ? std::nullopt : filter_conjunctions(rule, p);
+  const bool fast = policy.takes_fast_path(rule, p, nr) && (rule.args.empty() || conjunctions);
+  const uint32_t action = fast ? SCMP_ACT_ERRNO(static_cast<uint32_t>(*rule.error)) : SCMP_ACT_NOTIFY;
+  if (!conjunctions) {
+    actions[{p, nr, {}}] = action;
+    return;
+  }
+  for (const auto& conj : *conjunctions) actions[{p, nr, conj}] = action;
 }
 
 }  // namespace
@@ -95,7 +152,7 @@ std::vector<FilterRule> CompiledPolicy::filter_rules() const {
     if (io_uring_blocked_) {
       // All three calls: refusing setup alone leaves a ring the caller inherited working.
       for (const Sysno s : {Sysno::kIoUringSetup, Sysno::kIoUringEnter, Sysno::kIoUringRegister})
-        for (const int nr : table.numbers_of(p, s)) actions[{p, nr}] = SCMP_ACT_ERRNO(ENOSYS);
+        for (const int nr : table.numbers_of(p, s)) actions[{p, nr, {}}] = SCMP_ACT_ERRNO(ENOSYS);
     }
     if (injects_.empty()) continue;
     // Every execve is seen while inject rules exist: a non-leader thread's exec hands its counts
@@ -111,16 +168,15 @@ std::vector<FilterRule> CompiledPolicy::filter_rules() const {
         notify_subcall(actions, nr);  // demultiplexed by us
         continue;
       }
-      actions[{p, nr}] = takes_fast_path(*rule, p, nr) ? SCMP_ACT_ERRNO(static_cast<uint32_t>(*rule->error))
-                                                       : SCMP_ACT_NOTIFY;
+      add_inject_actions(*this, actions, *rule, p, nr);
     }
   }
   for (const RuleKey& key : handlers_.keys()) {
     if (table.entry(key.personality, key.nr)->pseudo) notify_subcall(actions, key.nr);
-    else actions[{key.personality, key.nr}] = SCMP_ACT_NOTIFY;
+    else actions[{key.personality, key.nr, {}}] = SCMP_ACT_NOTIFY;
   }
   std::vector<FilterRule> rules;
-  for (const auto& [key, action] : actions) rules.push_back({arch_of(key.p), key.nr, action, key.mask, key.value});
+  for (const auto& [key, action] : actions) rules.push_back({arch_of(key.p), key.nr, action, key.cmps});
   return rules;
 }
 

@@ -69,9 +69,9 @@ class State final : public ThreadState {
   int execs = 0;
   bool starts_program(const Syscall&) override { return starts; }
   void on_exec(const Syscall&) override { ++execs; }
-  bool count(pid_t, RuleKey, const When&) override {
+  CallCount count(pid_t, RuleKey, const When&) override {
     ++counted;
-    return fires;
+    return {fires, 0, static_cast<uint64_t>(counted)};
   }
 };
 

@@ -52,10 +52,10 @@ TEST_CASE("rules apply per architecture, by each architecture's own numbers") {
   const int stat64_32 = nr_of(SCMP_ARCH_X86, "stat64");
   REQUIRE(open64 == 2);
   REQUIRE(open32 == 5);
-  auto prog = build_filter({{Arch::kX86_64, open64, SCMP_ACT_NOTIFY},
-                            {Arch::kX86_64, openat64, SCMP_ACT_ERRNO(EIO)},
-                            {Arch::kI386, open32, SCMP_ACT_NOTIFY},
-                            {Arch::kI386, stat64_32, SCMP_ACT_ERRNO(EPERM)}});
+  auto prog = build_filter({{Arch::kX86_64, open64, SCMP_ACT_NOTIFY, {}},
+                            {Arch::kX86_64, openat64, SCMP_ACT_ERRNO(EIO), {}},
+                            {Arch::kI386, open32, SCMP_ACT_NOTIFY, {}},
+                            {Arch::kI386, stat64_32, SCMP_ACT_ERRNO(EPERM), {}}});
   REQUIRE(prog);
   CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, open64)) == SECCOMP_RET_USER_NOTIF);
   CHECK(run_bpf(*prog, call(AUDIT_ARCH_X86_64, openat64)) == (SECCOMP_RET_ERRNO | EIO));
@@ -79,7 +79,7 @@ TEST_CASE("i386 socket rules also cover socketcall with the matching call number
   const int connect32 = 362;
   REQUIRE(nr_of(SCMP_ARCH_X86, "connect") < 0);
   const int socketcall = nr_of(SCMP_ARCH_X86, "socketcall");
-  auto prog = build_filter({{Arch::kI386, nr_of(SCMP_ARCH_X86, "connect"), SCMP_ACT_NOTIFY}});
+  auto prog = build_filter({{Arch::kI386, nr_of(SCMP_ARCH_X86, "connect"), SCMP_ACT_NOTIFY, {}}});
   REQUIRE(prog);
   CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, connect32)) == SECCOMP_RET_USER_NOTIF);
   CHECK(run_bpf(*prog, call(AUDIT_ARCH_I386, socketcall, 3 /* SYS_CONNECT */)) == SECCOMP_RET_USER_NOTIF);
@@ -92,7 +92,7 @@ TEST_CASE("a large rule set stays correct (binary-tree layout)") {
     char* name = seccomp_syscall_resolve_num_arch(SCMP_ARCH_X86_64, nr);
     if (name == nullptr) continue;
     std::free(name);
-    rules.push_back({Arch::kX86_64, nr, nr % 2 == 0 ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(static_cast<uint32_t>(nr % 100 + 1))});
+    rules.push_back({Arch::kX86_64, nr, nr % 2 == 0 ? SCMP_ACT_NOTIFY : SCMP_ACT_ERRNO(static_cast<uint32_t>(nr % 100 + 1)), {}});
   }
   auto prog = build_filter(rules);
   REQUIRE(prog);

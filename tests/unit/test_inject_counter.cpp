@@ -150,14 +150,14 @@ TEST_CASE("when_hit: agrees with strace's 16-bit countdown over boundary paramet
 TEST_CASE("InjectCounter: per thread, per personality, per syscall") {
   InjectCounter c;
   const When second{2, kWhenLastInf, 0};
-  CHECK_FALSE(c.hit(100, Personality::kX86_64, 2, second));
-  CHECK(c.hit(100, Personality::kX86_64, 2, second));
-  CHECK_FALSE(c.hit(100, Personality::kX86_64, 2, second));
+  CHECK_FALSE(c.hit(100, Personality::kX86_64, 2, second).selected);
+  CHECK(c.hit(100, Personality::kX86_64, 2, second).selected);
+  CHECK_FALSE(c.hit(100, Personality::kX86_64, 2, second).selected);
   // Another syscall, another personality, another thread: each starts from zero.
-  CHECK_FALSE(c.hit(100, Personality::kX86_64, 257, second));
-  CHECK_FALSE(c.hit(100, Personality::kI386, 2, second));
-  CHECK_FALSE(c.hit(101, Personality::kX86_64, 2, second));
-  CHECK(c.hit(101, Personality::kX86_64, 2, second));
+  CHECK_FALSE(c.hit(100, Personality::kX86_64, 257, second).selected);
+  CHECK_FALSE(c.hit(100, Personality::kI386, 2, second).selected);
+  CHECK_FALSE(c.hit(101, Personality::kX86_64, 2, second).selected);
+  CHECK(c.hit(101, Personality::kX86_64, 2, second).selected);
   CHECK(c.count(100, Personality::kX86_64, 2) == 2);
   CHECK(c.count(100, Personality::kI386, 2) == 1);
   CHECK(c.count(102, Personality::kX86_64, 2) == 0);
@@ -166,19 +166,19 @@ TEST_CASE("InjectCounter: per thread, per personality, per syscall") {
   // A thread that exits is forgotten: a new thread reusing the id starts from zero.
   c.forget_thread(101);
   CHECK(c.count(101, Personality::kX86_64, 2) == 0);
-  CHECK_FALSE(c.hit(101, Personality::kX86_64, 2, second));
-  CHECK(c.hit(101, Personality::kX86_64, 2, second));
+  CHECK_FALSE(c.hit(101, Personality::kX86_64, 2, second).selected);
+  CHECK(c.hit(101, Personality::kX86_64, 2, second).selected);
 
   // execve in a non-leader thread: its counts continue under the leader's id.
   InjectCounter m;
   const When third{3, kWhenLastInf, 0};
-  CHECK_FALSE(m.hit(7, Personality::kX86_64, 59, third));  // leader
-  CHECK_FALSE(m.hit(8, Personality::kX86_64, 59, third));  // thread
-  CHECK_FALSE(m.hit(8, Personality::kX86_64, 59, third));
+  CHECK_FALSE(m.hit(7, Personality::kX86_64, 59, third).selected);  // leader
+  CHECK_FALSE(m.hit(8, Personality::kX86_64, 59, third).selected);  // thread
+  CHECK_FALSE(m.hit(8, Personality::kX86_64, 59, third).selected);
   m.move_thread(8, 7);
   CHECK(m.count(8, Personality::kX86_64, 59) == 0);
   CHECK(m.count(7, Personality::kX86_64, 59) == 2);
-  CHECK(m.hit(7, Personality::kX86_64, 59, third));
+  CHECK(m.hit(7, Personality::kX86_64, 59, third).selected);
   CHECK(m.threads() == 1);
   m.move_thread(9, 7);  // a thread with no counts replaces the leader's with nothing
   CHECK(m.count(7, Personality::kX86_64, 59) == 0);

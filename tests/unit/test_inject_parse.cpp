@@ -147,12 +147,14 @@ TEST_CASE("parse_inject_option: one-line messages naming the option and the valu
         "-e inject=open@x:error=EPERM: incorrect personality designator 'x' in qualification 'open@x'");
   CHECK(err("inject=open") ==
         "-e inject=open: inject= needs an action: error=, retval=, signal=, delay_enter=, "
-        "delay_exit=, poke_enter= or poke_exit=");
+        "delay_exit=, poke_enter=, poke_exit= or short=");
   CHECK(err("fault=open:retval=1") ==
-        "-e fault=open:retval=1: 'retval=' is not valid in fault= (it takes only error= and when=)");
+        "-e fault=open:retval=1: 'retval=' is not valid in fault= (it takes error=, when=, argN tests, path=, "
+        "path2=, prob=, seed=)");
   CHECK(err("inject=open:foo=1") ==
         "-e inject=open:foo=1: unknown key 'foo=1' (inject= takes error=, retval=, signal=, "
-        "delay_enter=, delay_exit=, poke_enter=, poke_exit=, when=)");
+        "delay_enter=, delay_exit=, poke_enter=, poke_exit=, when=, argN tests, path=, path2=, prob=, seed=, "
+        "short=)");
   CHECK(err("inject=open:error=1:when=0") ==
         "-e inject=open:error=1:when=0: invalid when '0' (FIRST, FIRST+, FIRST+STEP, FIRST..LAST "
         "or FIRST..LAST+STEP with FIRST and STEP 1..65535, LAST FIRST..65534)");
