@@ -98,7 +98,8 @@ struct Poke {
 
 // argN==V, argN!=V, argN<V, argN<=V, argN>V, argN>=V, argN&M, argN&M==V: a test of one argument
 // register as the kernel sees it (64 bits for x86_64 calls, 32 for i386 calls: V and M are then
-// taken modulo 2^32). Comparisons are unsigned, as in the seccomp filter they compile into.
+// taken modulo 2^32). Comparisons are unsigned, as in the seccomp filter they compile into; only
+// argN==V with a negative int V also accepts that int with the register's upper half zero.
 struct ArgPredicate {
   enum class Op : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe, kAnyBit, kMaskedEq };
   int arg = 0;         // 0..5
@@ -110,7 +111,7 @@ struct ArgPredicate {
     const uint64_t width = bits32 ? 0xffffffffULL : ~0ULL;
     const uint64_t r = reg & width, v = value & width, m = mask & width;
     switch (op) {
-      case Op::kEq: return r == v;
+      case Op::kEq: return r == v || (!bits32 && r == int_register(v));
       case Op::kNe: return r != v;
       case Op::kLt: return r < v;
       case Op::kLe: return r <= v;
@@ -123,6 +124,13 @@ struct ArgPredicate {
   }
   // Equality.
   bool operator==(const ArgPredicate&) const = default;
+  // argN==V with V a negative int (-100: AT_FDCWD) also matches the int in a register whose upper
+  // half is zero, as a caller may leave it (the kernel reads int arguments from the lower half):
+  // that register's value, else V itself.
+  static uint64_t int_register(uint64_t v) noexcept {
+    const auto s = static_cast<int64_t>(v);
+    return s < 0 && s >= INT32_MIN ? (v & 0xffffffffULL) : v;
+  }
 };
 
 // One `-e inject=…` or `-e fault=…` option.

@@ -70,7 +70,11 @@ std::optional<std::vector<std::vector<ArgCmp>>> filter_conjunctions(const Inject
     std::vector<ArgCmp> alternatives;
     const uint64_t v = t.value & width, m = t.mask & width;
     switch (t.op) {
-      case ArgPredicate::Op::kEq: alternatives = {{arg, SCMP_CMP_EQ, v, 0}}; break;
+      case ArgPredicate::Op::kEq:
+        alternatives = {{arg, SCMP_CMP_EQ, v, 0}};
+        if (const uint64_t low = ArgPredicate::int_register(v); low != v && p == Personality::kX86_64)
+          alternatives.push_back({arg, SCMP_CMP_EQ, low, 0});
+        break;
       case ArgPredicate::Op::kNe: alternatives = {{arg, SCMP_CMP_NE, v, 0}}; break;
       case ArgPredicate::Op::kLt: alternatives = {{arg, SCMP_CMP_LT, v, 0}}; break;
       case ArgPredicate::Op::kLe: alternatives = {{arg, SCMP_CMP_LE, v, 0}}; break;

@@ -428,7 +428,8 @@ TEST_CASE("argN tests are compiled into the filter; calls that fail them never l
   CHECK(verdict_args(p, k64, "write", {1}) == SECCOMP_RET_USER_NOTIF);  // when=2: counted in user space
   CHECK(verdict_args(p, k64, "write", {2}) == SECCOMP_RET_ALLOW);
   CHECK(verdict_args(p, k64, "close", {static_cast<uint64_t>(-100)}) == (SECCOMP_RET_ERRNO | EBADF));
-  CHECK(verdict_args(p, k64, "close", {0xffffff9c}) == SECCOMP_RET_ALLOW);  // 64-bit register
+  CHECK(verdict_args(p, k64, "close", {0xffffff9c}) == (SECCOMP_RET_ERRNO | EBADF));  // the int, upper half 0
+  CHECK(verdict_args(p, k64, "close", {0x1ffffff9c}) == SECCOMP_RET_ALLOW);
   CHECK(verdict_args(p, Personality::kI386, "close", {0xffffff9c}) == (SECCOMP_RET_ERRNO | EBADF));
   p.redirects.push_back({"/etc/app.conf", "/tmp/app.conf"});
   check_agreement(p);
