@@ -159,13 +159,14 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
 // dies with it. (A table shared with another process through CLONE_FILES without CLONE_THREAD
 // would keep the descriptor: see sysvisor(1), BUGS.)
 int Dispatcher::send_fd(const Syscall& call, const Reply& reply, int& rc) {
+  const int mine = reply.fd ? reply.fd->get() : -1;  // none: ADDFD fails with EBADF, which answers the call
   if (!two_step_addfd_) {
-    const int fd = notify_.addfd_send(call.id, reply.fd.get(), reply.fd_flags);
+    const int fd = notify_.addfd_send(call.id, mine, reply.fd_flags);
     // On failure (EMFILE: the program's RLIMIT_NOFILE) the call is still pending: answer it.
     if (fd < 0 && fd != -ENOENT) rc = notify_.send_result(call.id, 0, -fd);
     return fd;
   }
-  const int fd = notify_.addfd(call.id, reply.fd.get(), reply.fd_flags);
+  const int fd = notify_.addfd(call.id, mine, reply.fd_flags);
   if (fd == -ENOENT) return fd;
   rc = fd < 0 ? notify_.send_result(call.id, 0, -fd) : notify_.send_result(call.id, fd, 0);
   return fd;

@@ -14,6 +14,7 @@
 #include <cstring>
 #include <string>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "sysvisor/supervisor.hpp"
@@ -105,6 +106,40 @@ TEST_CASE("a handler reads and writes the caller's memory and counts its answers
   CHECK(result->exit_code == 0);
   CHECK(seen == 1);
   CHECK(result->handler_hits == std::vector<uint64_t>{1, 0});
+}
+
+// Kills: Reply made move-only again (does not compile: the handlers below copy a kept Reply), and
+// an injected descriptor that the first answer consumes (the second dup gets EBADF).
+TEST_CASE("a Reply is copyable: a handler keeps one and answers every call with it") {
+  static_assert(std::is_copy_constructible_v<Reply> && std::is_copy_assignable_v<Reply>);
+  char path[] = "/tmp/sysvisor-reply-XXXXXX";
+  const int file = mkstemp(path);
+  REQUIRE(file >= 0);
+  unlink(path);
+  REQUIRE(write(file, "shared", 6) == 6);
+  const Reply kept = Reply::inject(UniqueFd(file), O_CLOEXEC);
+  Policy policy;
+  policy.on("getppid", [](const Call&) {
+    static const Reply busy = Reply::err(EBUSY);
+    return busy;
+  });
+  policy.on("dup", [kept](const Call&) { return kept; });
+  auto result = run_function(policy, [] {
+    for (int k = 0; k < 3; ++k)
+      if (syscall(SYS_getppid) != -1 || errno != EBUSY) return 1;
+    for (int k = 0; k < 2; ++k) {
+      const long fd = syscall(SYS_dup, -1);
+      char buf[8] = {};
+      if (fd < 0 || pread(static_cast<int>(fd), buf, sizeof buf, 0) != 6) return 2 + k;
+      if (std::string(buf) != "shared" || (fcntl(static_cast<int>(fd), F_GETFD) & FD_CLOEXEC) == 0) return 4;
+    }
+    return 0;
+  });
+  REQUIRE(result);
+  CHECK(result->exit_code == 0);
+  CHECK(result->handler_hits == std::vector<uint64_t>{3, 2});
+  CHECK(kept.fd->get() == file);  // still open: copies share it, the last one closes it
+  CHECK(fcntl(file, F_GETFD) >= 0);
 }
 
 TEST_CASE("errors are values with the CLI's messages") {
