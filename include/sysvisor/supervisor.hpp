@@ -115,7 +115,10 @@ SYSVISOR_API Result<RunResult> run(const Policy& policy, const Command& command,
 // async-signal-safe work is strictly safe in it (glibc's malloc and stdio are fork-safe in
 // practice; locks held by other threads of the caller stay held). The caller's stdio buffers are
 // flushed before the fork; the child flushes its own at the end and leaves with _exit, so no
-// atexit handler or static destructor of the caller runs in it.
+// atexit handler or static destructor of the caller runs in it. The child resets the handlers of
+// SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS and SIGABRT to the default before calling
+// `body`: a crash is reported once, by the caller, as RunResult::term_signal (not also by a test
+// framework's crash handler inherited by the child).
 SYSVISOR_API Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body,
                                             const RunOptions& options = {});
 

@@ -4,11 +4,13 @@
 #include <doctest/doctest.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdint>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -80,6 +82,42 @@ TEST_CASE("run_function: the caller's unflushed stdio is not written twice") {
   const ssize_t n = read(fds[0], buf, sizeof buf - 1);
   close(fds[0]);
   CHECK(std::string(buf, static_cast<size_t>(n > 0 ? n : 0)) == "parent\nchild\n");
+}
+
+// The write end of the pipe the crash handler below marks (a handler has only globals).
+int crash_marker_fd = -1;
+
+void crash_handler(int sig) {
+  (void)!write(crash_marker_fd, "H", 1);
+  signal(sig, SIG_DFL);  // the faulting instruction runs again and kills with the default action
+}
+
+// Kills: the child keeping the caller's crash handlers (doctest's report would come twice; here
+// the marker is written), and a crash not reported as term_signal.
+TEST_CASE("run_function: a crash in the function is reported once, by the caller, as term_signal") {
+  int fds[2];
+  REQUIRE(pipe2(fds, O_CLOEXEC | O_NONBLOCK) == 0);
+  crash_marker_fd = fds[1];
+  struct sigaction mine {}, framework {};
+  mine.sa_handler = crash_handler;
+  sigemptyset(&mine.sa_mask);
+  REQUIRE(sigaction(SIGSEGV, &mine, &framework) == 0);  // doctest's own handler, put back below
+  auto result = run_function({}, [] {
+    const rlimit no_core{0, 0};
+    setrlimit(RLIMIT_CORE, &no_core);
+    static volatile uintptr_t null_address = 0;
+    *reinterpret_cast<volatile int*>(null_address) = 1;
+    return 0;
+  });
+  sigaction(SIGSEGV, &framework, nullptr);
+  char marker = 0;
+  const ssize_t n = read(fds[0], &marker, 1);
+  close(fds[0]);
+  close(fds[1]);
+  REQUIRE(result);
+  CHECK(result->term_signal == SIGSEGV);
+  CHECK(result->exit_code == 0);
+  CHECK(n == -1);  // nothing written: the caller's handler did not run in the child
 }
 
 TEST_CASE("a handler reads and writes the caller's memory and counts its answers") {
