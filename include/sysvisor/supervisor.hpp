@@ -4,7 +4,7 @@
 //   sysvisor::Policy policy;
 //   CHECK(policy.inject("openat:error=EIO:when=3"));          // strace's -e inject= syntax
 //   CHECK(policy.redirect("/etc/app.conf", "fixtures/app.conf"));
-//   policy.on("getrandom", [](const sysvisor::Call& c) { return sysvisor::Reply::val(0); });
+//   CHECK(policy.on("getrandom", [](const sysvisor::Call& c) { return sysvisor::Reply::val(0); }));
 //   auto result = sysvisor::run(policy, {.argv = {"my-program", "--flag"}});
 //   REQUIRE(result);                 // errors are values: result.error().message is one line
 //   CHECK(result->exit_code == 0);
@@ -62,8 +62,9 @@ struct SYSVISOR_API Policy {
   // Adds FROM -> TO (a FROM ending in '/' maps a directory tree; a relative TO is taken from the
   // current directory).
   Result<void> redirect(std::string_view from, std::string_view to);
-  // Adds a handler for `syscall`.
-  Policy& on(std::string syscall, Handler handler);
+  // Adds a handler for `syscall`. Errors (EINVAL, the policy unchanged): a name that is no
+  // syscall of x86_64 or i386 ("handler: unknown syscall 'getrandon'"), an empty handler.
+  Result<void> on(std::string syscall, Handler handler);
 };
 
 // The program to run.

@@ -24,6 +24,7 @@
 #include "engine/run_program.hpp"
 #include "engine/session.hpp"
 #include "policy/compiled_policy.hpp"
+#include "policy/handler_table.hpp"
 
 extern char** environ;
 
@@ -140,9 +141,11 @@ Result<void> Policy::redirect(std::string_view from, std::string_view to) {
   return {};
 }
 
-Policy& Policy::on(std::string syscall, Handler handler) {
-  handlers.push_back({std::move(syscall), std::move(handler)});
-  return *this;
+Result<void> Policy::on(std::string syscall, Handler handler) {
+  HandlerRule rule{std::move(syscall), std::move(handler)};
+  if (auto ok = HandlerTable::check(rule); !ok) return ok;
+  handlers.push_back(std::move(rule));
+  return {};
 }
 
 Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options) {

@@ -123,15 +123,16 @@ TEST_CASE("run_function: a crash in the function is reported once, by the caller
 TEST_CASE("a handler reads and writes the caller's memory and counts its answers") {
   Policy policy;
   std::atomic<int> seen{0};
-  policy.on("uname", [&](const Call& call) {
+  auto uname = [&](const Call& call) {
     ++seen;
     CHECK(call.name == "uname");
     char release[] = "sysvisor-test";
     // struct utsname: six 65-byte fields; release is the third.
     auto ok = call.write(call.ptr_arg(0) + 2 * 65, std::as_bytes(std::span(release)));
     return ok ? Reply::val(0) : Reply::err(ok.error().code);
-  });
-  policy.on("getppid", [](const Call&) { return Reply::cont(); });  // lets the call go on
+  };
+  REQUIRE(policy.on("uname", uname));
+  REQUIRE(policy.on("getppid", [](const Call&) { return Reply::cont(); }));  // lets the call go on
   auto result = run_function(policy, [] {
     struct utsname {
       char f[6][65];
@@ -157,11 +158,12 @@ TEST_CASE("a Reply is copyable: a handler keeps one and answers every call with 
   REQUIRE(write(file, "shared", 6) == 6);
   const Reply kept = Reply::inject(UniqueFd(file), O_CLOEXEC);
   Policy policy;
-  policy.on("getppid", [](const Call&) {
-    static const Reply busy = Reply::err(EBUSY);
-    return busy;
-  });
-  policy.on("dup", [kept](const Call&) { return kept; });
+  auto busy = [](const Call&) {
+    static const Reply kBusy = Reply::err(EBUSY);
+    return kBusy;
+  };
+  REQUIRE(policy.on("getppid", busy));
+  REQUIRE(policy.on("dup", [kept](const Call&) { return kept; }));
   auto result = run_function(policy, [] {
     for (int k = 0; k < 3; ++k)
       if (syscall(SYS_getppid) != -1 || errno != EBUSY) return 1;
@@ -186,13 +188,30 @@ TEST_CASE("errors are values with the CLI's messages") {
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message.find("nosuchcall") != std::string::npos);
   CHECK(bad.error().message.find('\n') == std::string::npos);
-  policy.on("nosuchcall", [](const Call&) { return Reply::cont(); });
-  auto result = run(policy, {.argv = {"true"}});
-  REQUIRE_FALSE(result);
-  CHECK(result.error().message == "handler: unknown syscall 'nosuchcall'");
   auto missing = run({}, {.argv = {"sysvisor-no-such-program"}});
   REQUIRE(missing);
   CHECK(missing->exec_errno == ENOENT);
+}
+
+// Kills: on() accepting any name again (the error would come only from run()), and on() adding
+// the rule it refuses.
+TEST_CASE("on() refuses an unknown syscall or an empty handler at once; run() checks handlers filled directly") {
+  Policy policy;
+  const Handler cont = [](const Call&) { return Reply::cont(); };
+  auto unknown = policy.on("nosuchcall", cont);
+  REQUIRE_FALSE(unknown);
+  CHECK(unknown.error().code == EINVAL);
+  CHECK(unknown.error().message == "handler: unknown syscall 'nosuchcall'");
+  auto empty = policy.on("getppid", nullptr);
+  REQUIRE_FALSE(empty);
+  CHECK(empty.error().message == "handler for 'getppid' is empty");
+  CHECK(policy.handlers.empty());
+  CHECK(policy.on("socketcall", cont));  // an i386 syscall only: covers i386 code
+  CHECK(policy.handlers.size() == 1);
+  policy.handlers.push_back({"nosuchcall", cont});
+  auto result = run(policy, {.argv = {"true"}});
+  REQUIRE_FALSE(result);
+  CHECK(result.error().message == "handler: unknown syscall 'nosuchcall'");
 }
 
 TEST_CASE("several supervised runs at once from different threads") {

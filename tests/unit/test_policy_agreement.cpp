@@ -376,8 +376,8 @@ TEST_CASE("a directory redirect notifies exactly the covered path calls of both 
 
 TEST_CASE("handlers are notified on both architectures, i386 socket calls through socketcall") {
   Policy p;
-  p.on("getrandom", answer_zero);
-  p.on("connect", answer_zero);
+  REQUIRE(p.on("getrandom", answer_zero));
+  REQUIRE(p.on("connect", answer_zero));
   check_agreement(p);
   CHECK(verdict(p, Personality::kX86_64, "getrandom") == SECCOMP_RET_USER_NOTIF);
   CHECK(verdict(p, Personality::kI386, "getrandom") == SECCOMP_RET_USER_NOTIF);
@@ -390,7 +390,7 @@ TEST_CASE("everything at once") {
                            "inject=sendmsg,recvfrom:signal=USR1", "inject=%ipc:retval=0", "inject=write:error=4095"});
   REQUIRE(p.redirect("/etc/app.conf", "/tmp/x"));
   REQUIRE(p.redirect("/var/lib/app/", "/tmp/data"));
-  p.on("getrandom", answer_zero);
-  p.on("socket", answer_zero);
+  REQUIRE(p.on("getrandom", answer_zero));
+  REQUIRE(p.on("socket", answer_zero));
   check_agreement(p);
 }
