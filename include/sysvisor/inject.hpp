@@ -112,9 +112,12 @@ struct SYSVISOR_API InjectRule {
   When when;                         // when= (the last one written wins)
   std::string text;                  // the option as written, e.g. "inject=open:error=EPERM"
   std::vector<std::string> warnings; // strace's retval warnings, one line each, no prefix
+  // Never answered by the filter alone: every call it covers reaches the supervisor (one round
+  // trip each), so RunResult::inject_hits counts it. Not part of the strace language.
+  bool countable = false;
 
-  // The fast path: an errno on every call (no when= or when=1+), nothing else, so the filter
-  // can answer it with SECCOMP_RET_ERRNO and no round trip.
+  // The fast path: an errno on every call (no when= or when=1+), nothing else, and not
+  // countable, so the filter can answer it with SECCOMP_RET_ERRNO and no round trip.
   bool errno_only_always() const noexcept;
   // True if the supervisor answers the call itself (error= or retval=); else it is let through.
   bool answers() const noexcept { return error.has_value() || retval.has_value(); }

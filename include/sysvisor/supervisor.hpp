@@ -42,6 +42,11 @@ struct HandlerRule {
   Handler handler;
 };
 
+// How Policy::inject adds a rule.
+struct InjectOptions {
+  bool countable = false;  // InjectRule::countable: never the filter's fast path, always counted
+};
+
 // What the supervisor does to the program's calls. Order of decisions for one call: handler,
 // then inject rule, then redirect rule; a handler or inject rule that lets the call go on
 // (Reply::cont(), a signal-only rule) hands it to the next.
@@ -55,7 +60,7 @@ struct SYSVISOR_API Policy {
 
   // Adds an inject rule in strace's syntax: "openat:error=EIO:when=3", "inject=…" or "fault=…".
   // Errors are the CLI's one-line messages.
-  Result<void> inject(std::string_view spec);
+  Result<void> inject(std::string_view spec, InjectOptions options = {});
   // Adds a kernel-function fault in -k's syntax ("kmalloc:when=3", see sysvisor/kinject.hpp). The
   // kernel's support is checked when the run starts (a refusal is then run()'s error).
   Result<void> kinject(std::string_view spec);
@@ -96,7 +101,10 @@ struct RunResult {
   int term_signal = 0;       // when the program was killed by a signal (exit_code is then 0)
   bool core_dumped = false;  // with term_signal
   int exec_errno = 0;        // execve of the program failed with this errno (nothing ran)
-  std::vector<uint64_t> inject_hits;    // per Policy::injects entry: calls it injected into
+  // Per Policy::injects entry: calls it injected into; nullopt ("not counted") for a rule whose
+  // calls the filter answers in the kernel, unseen (an errno on every call, without -P paths:
+  // the fast path; InjectRule::countable keeps a rule counted). inject_hits[0] == 1 is false then.
+  std::vector<std::optional<uint64_t>> inject_hits;
   std::vector<uint64_t> redirect_hits;  // per Policy::redirects entry: calls it redirected
   std::vector<uint64_t> handler_hits;   // per Policy::handlers entry: calls it answered
   std::vector<uint64_t> kinject_hits;     // per Policy::kinjects entry: kernel calls it failed

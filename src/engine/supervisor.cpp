@@ -123,11 +123,12 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
 
 }  // namespace
 
-Result<void> Policy::inject(std::string_view spec) {
+Result<void> Policy::inject(std::string_view spec, InjectOptions options) {
   std::string full(spec);
   if (!spec.starts_with("inject=") && !spec.starts_with("fault=")) full = "inject=" + full;
   auto rule = parse_inject_option(full);
   if (!rule) return std::move(rule).error();
+  rule->countable = options.countable;
   injects.push_back(std::move(rule).value());
   return {};
 }

@@ -455,7 +455,7 @@ Result<InjectRule> parse_inject_option(std::string_view value) { return one_line
 
 bool InjectRule::errno_only_always() const noexcept {
   return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit &&
-         !poke_enter && !poke_exit && when == When{};
+         !poke_enter && !poke_exit && when == When{} && !countable;
 }
 
 std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> InjectTable::make_empty_index() {

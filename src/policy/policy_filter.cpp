@@ -66,6 +66,16 @@ bool CompiledPolicy::takes_fast_path(const InjectRule& rule, Personality p, int 
   return rule.errno_only_always() && *rule.error < 4095 && traced_.empty() && !is_exec_nr(p, nr) && !mux;
 }
 
+bool CompiledPolicy::inject_counted(size_t rule) const {
+  const InjectRule& r = injects_.rules()[rule];
+  const SyscallTable& table = SyscallTable::instance();
+  for (const Personality p : {Personality::kX86_64, Personality::kI386}) {
+    for (const int nr : table.numbers(p))
+      if (injects_.rule_for(p, nr) == &r && !table.entry(p, nr)->pseudo && takes_fast_path(r, p, nr)) return false;
+  }
+  return true;
+}
+
 // io_uring performs opens and reads without syscalls, bypassing redirections and file-related
 // inject rules. Refusing io_uring_enter and io_uring_register too stops a ring the program
 // inherited, unless it was made with IORING_SETUP_SQPOLL: its kernel thread takes submissions

@@ -34,7 +34,7 @@ TEST_CASE("a command with an inject rule: status, hit counts and decoded log ent
   CHECK(result->exit_code == 127);  // the dynamic loader cannot open libc
   REQUIRE(result->inject_hits.size() == 2);
   CHECK(result->inject_hits[0] >= 1);
-  CHECK(result->inject_hits[1] == 0);  // answered in the kernel: never seen, never counted
+  CHECK_FALSE(result->inject_hits[1].has_value());  // answered in the kernel: never seen, not counted
   REQUIRE(result->log.size() >= 2);
   CHECK(result->log.front().syscall == "execve");  // the one that starts the program: let through
   CHECK(result->log.front().detail == "(starts the program)");
@@ -58,11 +58,43 @@ TEST_CASE("run_function: counting starts in the function; its return value is th
   });
   REQUIRE(result);
   CHECK(result->exit_code == 7);
-  CHECK(result->inject_hits == std::vector<uint64_t>{1});
+  REQUIRE(result->inject_hits.size() == 1);
+  CHECK(result->inject_hits[0] == 1);
 
   auto thrown = run_function({}, []() -> int { throw std::runtime_error("boom"); });
   REQUIRE(thrown);
   CHECK(thrown->exit_code == 70);
+}
+
+// Kills: a fast-path rule reported as 0 hits (or as counted), a rule whose calls are answered
+// partly in the kernel reported as counted, and countable ignored by the filter (nullopt, or 0).
+TEST_CASE("inject_hits: a rule the filter answers in the kernel is not counted, unless countable") {
+  Policy policy;
+  REQUIRE(policy.inject("fault=getppid"));                     // the fast path
+  REQUIRE(policy.inject("getpgrp,execve:error=EPERM"));        // getpgrp in the kernel, execve not
+  REQUIRE(policy.inject("getuid:error=EACCES", {.countable = true}));
+  REQUIRE(policy.inject("getgid:error=EACCES:when=1+"));       // the same as no when=: fast
+  REQUIRE(policy.inject("getegid:error=EACCES:when=2"));       // counted by the supervisor
+  CHECK(policy.injects[2].countable);
+  auto result = run_function(policy, [] {
+    for (int k = 0; k < 3; ++k) {
+      if (syscall(SYS_getppid) != -1 || errno != ENOSYS) return 1;
+      if (syscall(SYS_getpgrp) != -1 || errno != EPERM) return 2;
+      if (syscall(SYS_getuid) != -1 || errno != EACCES) return 3;
+      if (syscall(SYS_getgid) != -1 || errno != EACCES) return 4;
+      (void)syscall(SYS_getegid);
+    }
+    return 0;
+  });
+  REQUIRE(result);
+  CHECK(result->exit_code == 0);
+  REQUIRE(result->inject_hits.size() == 5);
+  CHECK_FALSE(result->inject_hits[0].has_value());
+  CHECK_FALSE(result->inject_hits[1].has_value());
+  CHECK(result->inject_hits[2] == 3);
+  CHECK_FALSE(result->inject_hits[3].has_value());
+  CHECK(result->inject_hits[4] == 1);
+  CHECK(result->inject_hits[0] != 0);  // the README's idiom cannot mistake "not counted" for 0
 }
 
 TEST_CASE("run_function: the caller's unflushed stdio is not written twice") {
