@@ -124,8 +124,9 @@ struct SYSVISOR_API InjectRule {
 };
 
 // Parses the value of one -e option: "inject=…" or "fault=…". Any other qualifier (trace=,
-// signal=, a bare SET, …) is an error naming it as unsupported. Errors are one line:
-// "-e inject=open:error=EFOO: unknown errno 'EFOO'" (the caller adds "sysvisor: ").
+// signal=, a bare SET, …) is an error naming it as unsupported. Errors (EINVAL) are one line
+// naming the rule: "inject rule 'inject=open:error=EFOO': unknown errno 'EFOO'" (sysvisor(1)
+// says "-e inject=open:error=EFOO: unknown errno 'EFOO'").
 SYSVISOR_API Result<InjectRule> parse_inject_option(std::string_view value);
 
 // Parses the value of when= as strace 6.1 does (FIRST, FIRST+, FIRST+STEP, FIRST..LAST,

@@ -59,13 +59,16 @@ struct SYSVISOR_API Policy {
   std::vector<KinjectRule> kinjects;     // -k: kernel-function faults (eBPF path, root only)
 
   // Adds an inject rule in strace's syntax: "openat:error=EIO:when=3", "inject=…" or "fault=…".
-  // Errors are the CLI's one-line messages.
+  // Errors (EINVAL, the policy unchanged) are one line naming the rule as written: "inject rule
+  // 'openat:error=EFOO': unknown errno 'EFOO'" (sysvisor(1) names its option, -e, instead).
   Result<void> inject(std::string_view spec, InjectOptions options = {});
-  // Adds a kernel-function fault in -k's syntax ("kmalloc:when=3", see sysvisor/kinject.hpp). The
-  // kernel's support is checked when the run starts (a refusal is then run()'s error).
+  // Adds a kernel-function fault in -k's syntax ("kmalloc:when=3", see sysvisor/kinject.hpp).
+  // Errors as inject()'s ("kinject rule 'kmalloc:error=EFOO': …"). The kernel's support is
+  // checked when the run starts (a refusal is then run()'s error, naming the rule the same way).
   Result<void> kinject(std::string_view spec);
   // Adds FROM -> TO (a FROM ending in '/' maps a directory tree; a relative TO is taken from the
-  // current directory).
+  // current directory). Errors as inject()'s ("redirect rule 'etc/a' -> '/b': FROM 'etc/a' is not
+  // an absolute path").
   Result<void> redirect(std::string_view from, std::string_view to);
   // Adds a handler for `syscall`. Errors (EINVAL, the policy unchanged): a name that is no
   // syscall of x86_64 or i386 ("handler: unknown syscall 'getrandon'"), an empty handler.

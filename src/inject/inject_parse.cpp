@@ -18,11 +18,13 @@
 #include <cstring>
 #include <string>
 
+#include "inject/inject_parse.hpp"
 #include "policy/inject_table.hpp"
 #include "policy/option_grammar.hpp"
 #include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
 #include "policy/one_line.hpp"
+#include "policy/rule_name.hpp"
 
 namespace sysvisor {
 namespace {
@@ -418,9 +420,9 @@ Result<void> check_actions(InjectRule& rule) {
   return {};
 }
 
+// Errors say only what is wrong: the caller names the rule or the option (policy/rule_name.hpp).
 Result<InjectRule> parse_inject_option_impl(std::string_view value) {
-  const std::string where = "-e " + std::string(value);
-  auto fail = [&](const std::string& why) { return make_error(EINVAL, where + ": " + why); };
+  auto fail = [](const std::string& why) { return make_error(EINVAL, why); };
 
   InjectRule rule;
   const Result<std::string_view> body = strip_qualifier(value, rule);
@@ -451,7 +453,11 @@ Result<InjectRule> parse_inject_option_impl(std::string_view value) {
 
 Result<SyscallSet> parse_syscall_set(std::string_view spec) { return one_line(parse_syscall_set_impl(spec)); }
 
-Result<InjectRule> parse_inject_option(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
+Result<InjectRule> parse_inject_option(std::string_view value) {
+  return named(inject_rule_name(value), parse_inject_option_impl(value));
+}
+
+Result<InjectRule> parse_inject_reason(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
 
 bool InjectRule::errno_only_always() const noexcept {
   return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit &&
