@@ -44,6 +44,8 @@ TEST_CASE("a command with an inject rule: status, hit counts and decoded log ent
   CHECK(first.detail == "error=EACCES");
   CHECK(first.result == -EACCES);
   CHECK(first.pid > 0);
+  CHECK(first.args.at(0) == "AT_FDCWD");  // the path the loader opens, not its pointer
+  CHECK(first.args.at(1).starts_with("\"/"));
 }
 
 TEST_CASE("run_function: counting starts in the function; its return value is the exit code") {
