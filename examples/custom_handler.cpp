@@ -43,7 +43,10 @@ std::array<unsigned char, 16> random_bytes_under(const sysvisor::Policy& policy)
 
 int main() {
   sysvisor::Policy policy;
-  policy.on("getrandom", deterministic_getrandom);
+  if (auto ok = policy.on("getrandom", deterministic_getrandom); !ok) {
+    std::fprintf(stderr, "custom_handler: %s\n", ok.error().message.c_str());
+    return 1;
+  }
   const auto first = random_bytes_under(policy);
   const auto second = random_bytes_under(policy);
   const auto control = random_bytes_under({});  // no handler: the kernel's random bytes

@@ -86,7 +86,7 @@ TEST_CASE("copy_file reports ENOSPC on the second write") {
   auto result = sysvisor::run_function(policy, [&] { return copy_file(f.src.c_str(), f.dst.c_str()); });
   REQUIRE_MESSAGE(result, (result ? "" : result.error().message));
   CHECK(result->exit_code == ENOSPC);
-  CHECK(result->inject_hits == std::vector<uint64_t>{1});
+  CHECK(result->inject_hits[0] == 1);
   CHECK(slurp(f.dst).size() == 4096);  // the first chunk made it
 }
 
@@ -97,8 +97,20 @@ TEST_CASE("copy_file retries a read interrupted by a signal") {
   auto result = sysvisor::run_function(policy, [&] { return copy_file(f.src.c_str(), f.dst.c_str()); });
   REQUIRE(result);
   CHECK(result->exit_code == 0);
-  CHECK(result->inject_hits == std::vector<uint64_t>{1});
+  CHECK(result->inject_hits[0] == 1);
   CHECK(slurp(f.dst) == slurp(f.src));
+}
+
+// An errno on every call is answered in the kernel, unseen, so its hits are "not counted"
+// (nullopt); countable keeps such a rule in the supervisor, where every call is counted.
+TEST_CASE("copy_file stops at the first failing write") {
+  Files f;
+  sysvisor::Policy policy;
+  REQUIRE(policy.inject("write:error=EIO", {.countable = true}));
+  auto result = sysvisor::run_function(policy, [&] { return copy_file(f.src.c_str(), f.dst.c_str()); });
+  REQUIRE(result);
+  CHECK(result->exit_code == EIO);
+  CHECK(result->inject_hits[0] == 1);  // one write, not one per chunk
 }
 
 TEST_CASE("without faults the copy is complete (the control)") {

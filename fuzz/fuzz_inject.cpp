@@ -3,10 +3,10 @@
 // Input: one mode byte, then the option value. Mode (byte % 3): 0 the value as is, 1 "inject=" + value,
 // 2 "fault=" + value; ASCII '0', '1', '2' make readable seeds. The value also goes to
 // parse_syscall_set, errno_by_name and signal_by_spec.
-// Must hold: no exception escapes; an error is one non-empty line starting "-e "; a rule keeps the
-// header's ranges (errno 1..4095, signal 0..64, when=, delays, pokes), never has both error= and
-// retval=, has an exit action only when it answers the call, and decides every call of its set once
-// added to an InjectTable.
+// Must hold: no exception escapes; an error is one non-empty line naming the rule ("inject rule '");
+// a rule keeps the header's ranges (errno 1..4095, signal 0..64, when=, delays, pokes), never has
+// both error= and retval=, has an exit action only when it answers the call, and decides every call
+// of its set once added to an InjectTable.
 #include <cstddef>
 #include <cstdint>
 #include <exception>
@@ -42,7 +42,7 @@ void check(const std::string& value) {
   const auto parsed = sysvisor::parse_inject_option(value);
   if (!parsed) {
     const std::string& message = parsed.error().message;
-    FUZZ_CHECK(one_line(message) && message.starts_with("-e "), shown + ": message " + quoted(message));
+    FUZZ_CHECK(one_line(message) && message.starts_with("inject rule '"), shown + ": message " + quoted(message));
     return;
   }
   const sysvisor::InjectRule& rule = *parsed;

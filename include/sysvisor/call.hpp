@@ -9,6 +9,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <string>
 #include <string_view>
@@ -65,13 +66,18 @@ struct SYSVISOR_API Call {
   const detail::CallContext* context_ = nullptr;
 };
 
-// The answer to one call.
+// The answer to one call. Copyable and cheap to copy, so that a handler may keep one and return
+// it on every call (`static const Reply kBusy = Reply::err(EBUSY); return kBusy;`).
 struct Reply {
   enum class Kind : uint8_t { kContinue, kValue, kError, kInjectFd };
   Kind kind = Kind::kContinue;
   int64_t value = 0;      // kValue: the return value
   int error = 0;          // kError: positive errno
-  UniqueFd fd;            // kInjectFd: installed in the caller; its number is the return value
+  // kInjectFd: the descriptor installed in the caller (the call returns the new number). Copies
+  // share it, and the last one to go closes it: installing does not consume it (the caller gets
+  // its own descriptor of the same open file description, as dup gives), so one descriptor can
+  // answer any number of calls. Shared rather than dup'ed on copy: a copy then cannot fail.
+  std::shared_ptr<const UniqueFd> fd;
   uint32_t fd_flags = 0;  // kInjectFd: O_CLOEXEC or 0
 
   // Let the call run in the kernel as if never intercepted.
@@ -94,7 +100,7 @@ struct Reply {
   static Reply inject(UniqueFd fd, uint32_t flags) {
     Reply r;
     r.kind = Kind::kInjectFd;
-    r.fd = std::move(fd);
+    r.fd = std::make_shared<const UniqueFd>(std::move(fd));
     r.fd_flags = flags;
     return r;
   }

@@ -156,17 +156,22 @@ struct SYSVISOR_API InjectRule {
   std::optional<uint64_t> short_len; // short=N: the I/O call really happens but moves at most N bytes
   std::string text;                  // the option as written, e.g. "inject=open:error=EPERM"
   std::vector<std::string> warnings; // strace's retval warnings, one line each, no prefix
+  // Never answered by the filter alone: every call it covers reaches the supervisor (one round
+  // trip each), so RunResult::inject_hits counts it. Not part of the strace language.
+  bool countable = false;
 
   // The fast path: an errno on every call (no when= or when=1+) that passes the argN tests,
-  // nothing else, so the filter can answer it with SECCOMP_RET_ERRNO and no round trip.
+  // nothing else, and not countable, so the filter can answer it with SECCOMP_RET_ERRNO and no
+  // round trip.
   bool errno_only_always() const noexcept;
   // True if the supervisor answers the call itself (error= or retval=); else it is let through.
   bool answers() const noexcept { return error.has_value() || retval.has_value(); }
 };
 
 // Parses the value of one -e option: "inject=…" or "fault=…". Any other qualifier (trace=,
-// signal=, a bare SET, …) is an error naming it as unsupported. Errors are one line:
-// "-e inject=open:error=EFOO: unknown errno 'EFOO'" (the caller adds "sysvisor: ").
+// signal=, a bare SET, …) is an error naming it as unsupported. Errors (EINVAL) are one line
+// naming the rule: "inject rule 'inject=open:error=EFOO': unknown errno 'EFOO'" (sysvisor(1)
+// says "-e inject=open:error=EFOO: unknown errno 'EFOO'").
 SYSVISOR_API Result<InjectRule> parse_inject_option(std::string_view value);
 
 // Parses the value of when= as strace 6.1 does (FIRST, FIRST+, FIRST+STEP, FIRST..LAST,

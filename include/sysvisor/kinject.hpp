@@ -101,8 +101,8 @@ struct SYSVISOR_API KinjectRule {
   int64_t return_value() const noexcept;
 };
 
-// Parses one -k SPEC. Errors are one line naming the option: "-k 'kmalloc:error=EFOO': unknown
-// errno 'EFOO'" (the caller adds "sysvisor: ").
+// Parses one -k SPEC. Errors (EINVAL) are one line naming the rule: "kinject rule
+// 'kmalloc:error=EFOO': unknown errno 'EFOO'" (sysvisor(1) says "-k 'kmalloc:error=EFOO': …").
 SYSVISOR_API Result<KinjectRule> parse_kinject_option(std::string_view spec);
 
 }  // namespace sysvisor

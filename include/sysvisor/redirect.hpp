@@ -21,7 +21,8 @@ struct Redirect {
 };
 
 // Parses "FROM=TO" (the -r option). A relative TO is made absolute against `cwd`.
-// Errors: missing '=', empty or relative FROM, empty TO.
+// Errors (EINVAL, one line naming the rule: "redirect rule 'etc/a=b': FROM 'etc/a' is not an
+// absolute path"): missing '=', empty or relative FROM, empty TO.
 SYSVISOR_API Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd);
 
 // Parses "FROM TO [FROM TO ...]" (SYSVISOR_REDIRECT / COPYCAT), whitespace separated.

@@ -4,7 +4,7 @@
 //   sysvisor::Policy policy;
 //   CHECK(policy.inject("openat:error=EIO:when=3"));          // strace's -e inject= syntax
 //   CHECK(policy.redirect("/etc/app.conf", "fixtures/app.conf"));
-//   policy.on("getrandom", [](const sysvisor::Call& c) { return sysvisor::Reply::val(0); });
+//   CHECK(policy.on("getrandom", [](const sysvisor::Call& c) { return sysvisor::Reply::val(0); }));
 //   auto result = sysvisor::run(policy, {.argv = {"my-program", "--flag"}});
 //   REQUIRE(result);                 // errors are values: result.error().message is one line
 //   CHECK(result->exit_code == 0);
@@ -42,6 +42,11 @@ struct HandlerRule {
   Handler handler;
 };
 
+// How Policy::inject adds a rule.
+struct InjectOptions {
+  bool countable = false;  // InjectRule::countable: never the filter's fast path, always counted
+};
+
 // What the supervisor does to the program's calls. Order of decisions for one call: handler,
 // then inject rule, then redirect rule; a handler or inject rule that lets the call go on
 // (Reply::cont(), a signal-only rule) hands it to the next.
@@ -54,16 +59,20 @@ struct SYSVISOR_API Policy {
   std::vector<KinjectRule> kinjects;     // -k: kernel-function faults (eBPF path, root only)
 
   // Adds an inject rule in strace's syntax: "openat:error=EIO:when=3", "inject=…" or "fault=…".
-  // Errors are the CLI's one-line messages.
-  Result<void> inject(std::string_view spec);
-  // Adds a kernel-function fault in -k's syntax ("kmalloc:when=3", see sysvisor/kinject.hpp). The
-  // kernel's support is checked when the run starts (a refusal is then run()'s error).
+  // Errors (EINVAL, the policy unchanged) are one line naming the rule as written: "inject rule
+  // 'openat:error=EFOO': unknown errno 'EFOO'" (sysvisor(1) names its option, -e, instead).
+  Result<void> inject(std::string_view spec, InjectOptions options = {});
+  // Adds a kernel-function fault in -k's syntax ("kmalloc:when=3", see sysvisor/kinject.hpp).
+  // Errors as inject()'s ("kinject rule 'kmalloc:error=EFOO': …"). The kernel's support is
+  // checked when the run starts (a refusal is then run()'s error, naming the rule the same way).
   Result<void> kinject(std::string_view spec);
   // Adds FROM -> TO (a FROM ending in '/' maps a directory tree; a relative TO is taken from the
-  // current directory).
+  // current directory). Errors as inject()'s ("redirect rule 'etc/a' -> '/b': FROM 'etc/a' is not
+  // an absolute path").
   Result<void> redirect(std::string_view from, std::string_view to);
-  // Adds a handler for `syscall`.
-  Policy& on(std::string syscall, Handler handler);
+  // Adds a handler for `syscall`. Errors (EINVAL, the policy unchanged): a name that is no
+  // syscall of x86_64 or i386 ("handler: unknown syscall 'getrandon'"), an empty handler.
+  Result<void> on(std::string syscall, Handler handler);
 };
 
 // The program to run.
@@ -95,7 +104,10 @@ struct RunResult {
   int term_signal = 0;       // when the program was killed by a signal (exit_code is then 0)
   bool core_dumped = false;  // with term_signal
   int exec_errno = 0;        // execve of the program failed with this errno (nothing ran)
-  std::vector<uint64_t> inject_hits;    // per Policy::injects entry: calls it injected into
+  // Per Policy::injects entry: calls it injected into; nullopt ("not counted") for a rule whose
+  // calls the filter answers in the kernel, unseen (an errno on every call, without -P paths:
+  // the fast path; InjectRule::countable keeps a rule counted). inject_hits[0] == 1 is false then.
+  std::vector<std::optional<uint64_t>> inject_hits;
   std::vector<uint64_t> redirect_hits;  // per Policy::redirects entry: calls it redirected
   std::vector<uint64_t> handler_hits;   // per Policy::handlers entry: calls it answered
   std::vector<uint64_t> kinject_hits;     // per Policy::kinjects entry: kernel calls it failed
@@ -115,7 +127,10 @@ SYSVISOR_API Result<RunResult> run(const Policy& policy, const Command& command,
 // async-signal-safe work is strictly safe in it (glibc's malloc and stdio are fork-safe in
 // practice; locks held by other threads of the caller stay held). The caller's stdio buffers are
 // flushed before the fork; the child flushes its own at the end and leaves with _exit, so no
-// atexit handler or static destructor of the caller runs in it.
+// atexit handler or static destructor of the caller runs in it. The child resets the handlers of
+// SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS and SIGABRT to the default before calling
+// `body`: a crash is reported once, by the caller, as RunResult::term_signal (not also by a test
+// framework's crash handler inherited by the child).
 SYSVISOR_API Result<RunResult> run_function(const Policy& policy, const std::function<int()>& body,
                                             const RunOptions& options = {});
 

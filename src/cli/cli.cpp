@@ -1,6 +1,10 @@
 #include "cli/cli.hpp"
 
+#include "inject/inject_parse.hpp"
+#include "kinject/kinject_plan.hpp"
 #include "policy/one_line.hpp"
+#include "policy/redirect_table.hpp"
+#include "policy/rule_name.hpp"
 
 #include <array>
 #include <vector>
@@ -186,7 +190,7 @@ Result<void> add_option_redirects(const CLI::App& app, std::span<const std::stri
     if (opt != nullptr && opt->get_expected_max() != 0 && !value_attached) ++k;  // the value is the next word
   }
   for (size_t n = 0; n < values.size(); ++n) {
-    auto rule = parse_redirect_option(values[n], cwd);
+    auto rule = cli_redirect_rule(values[n], cwd);
     if (!rule) {
       Error e = std::move(rule).error();
       if (n < redirect_at.size()) e.message += redirect_option_hint(args, redirect_at[n]);
@@ -198,6 +202,29 @@ Result<void> add_option_redirects(const CLI::App& app, std::span<const std::stri
 }
 
 }  // namespace
+
+Result<InjectRule> cli_inject_rule(std::string_view value) {
+  return named("-e " + std::string(value), parse_inject_reason(value));
+}
+
+Result<KinjectRule> cli_kinject_rule(std::string_view spec) {
+  return named("-k '" + std::string(spec) + "'", parse_kinject_reason(spec));
+}
+
+Result<Redirect> cli_redirect_rule(std::string_view spec, std::string_view cwd) {
+  return named("-r '" + std::string(spec) + "'", parse_redirect_reason(spec, cwd));
+}
+
+std::string cli_message(std::string_view message, const Policy& policy) {
+  const std::string line = one_line(message);
+  for (const KinjectRule& r : policy.kinjects) {
+    const std::string named_rule = one_line(kinject_rule_name(r.text)) + ":";
+    if (line.starts_with(named_rule)) return one_line("-k '" + r.text + "':") + line.substr(named_rule.size());
+  }
+  const std::string all_rules = std::string(kKinjectRules) + ":";
+  if (line.starts_with(all_rules)) return "-k:" + line.substr(all_rules.size());
+  return line;
+}
 
 std::string program_name(std::string_view argv0) {
   return base_name(argv0) == "copycat" ? "copycat" : "sysvisor";
@@ -283,14 +310,14 @@ Result<void> add_fault_rules(std::span<const std::string> args, size_t start, Ra
     else if (a.starts_with("--fault")) take(raw.fault_long, f, "fault=");
   }
   for (const std::string& value : ordered) {
-    auto rule = parse_inject_option(value);
+    auto rule = cli_inject_rule(value);
     if (!rule) return std::move(rule).error();
     config.policy.injects.push_back(std::move(rule).value());
   }
   for (const std::string& p : config.policy.trace_paths)
     if (p.empty()) return make_error(EINVAL, "-P '': empty path");
   for (const std::string& spec : raw.kinjects) {
-    auto rule = parse_kinject_option(spec);
+    auto rule = cli_kinject_rule(spec);
     if (!rule) return std::move(rule).error();
     config.policy.kinjects.push_back(std::move(rule).value());
   }

@@ -143,7 +143,7 @@ int run_main(int argc, char** argv) {
   const sysvisor::ProcessOptions process{.subreaper = true, .signal_fd = sigfd.get()};
   auto result = sysvisor::run_program(config->policy, config->command, options, process);
   if (!result) {
-    fmt::print(stderr, "{}: {}\n", prog, result.error().message);
+    fmt::print(stderr, "{}: {}\n", prog, sysvisor::cli_message(result.error().message, config->policy));
     return kExitFailure;
   }
   return exit_status(*result, *config, prog, sigfd);

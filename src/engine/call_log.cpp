@@ -24,7 +24,7 @@ void CallLog::warn_internal(std::string_view what) {
 }
 
 void CallLog::record(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
-                     std::optional<std::string_view> path) {
+                     std::optional<std::string_view> path, std::optional<std::string_view> path2) {
   if (!options_.log && !options_.keep_log) return;
   LogEntry e;
   timespec now{};
@@ -34,7 +34,7 @@ void CallLog::record(const Syscall& call, std::string_view action, std::string d
   e.pid = thread_group(call.tid);
   e.arch = call.arch == Arch::kX86_64 ? "x86_64" : "i386";
   e.syscall = syscall_name(call);
-  e.args = describe_args(call, path);
+  e.args = describe_args(call, path, path2);
   e.action = action;
   e.detail = std::move(detail);
   e.result = result;

@@ -26,9 +26,9 @@ class CallLog {
   // An internal failure while serving a call (out of memory): warned about once per run.
   void warn_internal(std::string_view what);
   // One entry: `action` ("continue", "redirect", ...), `detail`, what the program got when we
-  // answered (value or -errno), and the path argument when one was read.
+  // answered (value or -errno), and the first and second path arguments when they were read.
   void record(const Syscall& call, std::string_view action, std::string detail, std::optional<int64_t> result,
-              std::optional<std::string_view> path);
+              std::optional<std::string_view> path, std::optional<std::string_view> path2 = std::nullopt);
   // Held across answering a call and recording it, so that lines follow the calls' order; an
   // empty lock (no cost) when nobody reads the log.
   std::unique_lock<std::mutex> hold_order() {

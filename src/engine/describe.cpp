@@ -1,6 +1,7 @@
 #include "engine/describe.hpp"
 
 #include <fcntl.h>
+#include <linux/limits.h>
 #include <seccomp.h>
 #include <unistd.h>
 
@@ -36,27 +37,52 @@ std::string syscall_name(const Syscall& call) {
   return out;
 }
 
-// The six arguments in hex; the path argument, when one was read, as a C string literal.
-std::vector<std::string> describe_args(const Syscall& call, std::optional<std::string_view> path) {
+namespace {
+
+// The path slots of the call's syscall (none for a syscall without a shape).
+std::array<ArgShape::PathSlot, 2> path_slots(const Syscall& call) {
+  const SyscallEntry* entry = SyscallTable::instance().entry(personality_of(call.arch), call.nr);
+  if (entry == nullptr || entry->shape == nullptr) return {};
+  return entry->shape->paths();
+}
+
+// A path as a C string literal; control bytes as \xNN.
+std::string quoted(std::string_view path) {
+  std::string out = "\"";
+  for (char c : path) {
+    if (c == '"' || c == '\\') out += '\\';
+    if (static_cast<unsigned char>(c) < 0x20) out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    else out += c;
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+PathStrings read_path_args(const Syscall& call, CallerMemory& memory) {
+  PathStrings out;
+  const std::array<ArgShape::PathSlot, 2> slots = path_slots(call);
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (slots[k].path < 0) continue;
+    std::string text;
+    if (memory.read_string(call.ptr_arg(static_cast<size_t>(slots[k].path)), PATH_MAX, text) == 0) out[k] = text;
+  }
+  return out;
+}
+
+std::vector<std::string> describe_args(const Syscall& call, std::optional<std::string_view> path,
+                                       std::optional<std::string_view> path2) {
   std::vector<std::string> out;
   for (size_t i = 0; i < 6; ++i) out.push_back(fmt::format("{:#x}", call.args[i]));
-  const SyscallEntry* entry = SyscallTable::instance().entry(personality_of(call.arch), call.nr);
-  if (!path || entry == nullptr || entry->shape == nullptr) return out;
-  const ArgShape::PathSlot slot = entry->shape->paths()[0];
-  if (slot.path < 0) return out;
-  if (slot.dirfd >= 0) {
-    const int dirfd = call.int_arg(static_cast<size_t>(slot.dirfd));
-    out[static_cast<size_t>(slot.dirfd)] = dirfd == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", dirfd);
-  }
-  {
-    const auto index = static_cast<size_t>(slot.path);
-    std::string quoted = "\"";
-    for (char c : *path) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      if (static_cast<unsigned char>(c) < 0x20) quoted += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
-      else quoted += c;
+  const std::array<ArgShape::PathSlot, 2> slots = path_slots(call);
+  const std::array<std::optional<std::string_view>, 2> paths{path, path2};
+  for (size_t k = 0; k < slots.size(); ++k) {
+    if (!paths[k] || slots[k].path < 0) continue;
+    if (slots[k].dirfd >= 0) {
+      const int dirfd = call.int_arg(static_cast<size_t>(slots[k].dirfd));
+      out[static_cast<size_t>(slots[k].dirfd)] = dirfd == AT_FDCWD ? "AT_FDCWD" : fmt::format("{}", dirfd);
     }
-    out[index] = quoted + "\"";
+    out[static_cast<size_t>(slots[k].path)] = quoted(*paths[k]);
   }
   return out;
 }

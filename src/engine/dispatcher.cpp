@@ -80,22 +80,25 @@ void Dispatcher::act_handler(const Syscall& call, const Verdict& v, PathScratch&
 // is answered gets poke_exit and delay_exit before the answer; otherwise it goes on to the
 // redirect rules. Delays run on the executor.
 void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& scratch) {
-  if (notify_.id_valid(call.id) != 0) return;  // -P read the caller's memory: is it still there?
+  // The log shows the paths as strace does: read before anything lets the caller change them.
+  ThreadMemory memory(call.tid);
+  const PathStrings paths = log_.enabled() ? read_path_args(call, memory) : PathStrings{};
+  if (notify_.id_valid(call.id) != 0) return;  // -P or the log read the caller's memory: still there?
   RuleHits::add(hits_.injects, v.rule);
   const InjectRule& rule = *v.inject;
-  auto work = [this, call, &rule](PathScratch& own, HeldCall* held) {
+  auto work = [this, call, &rule, paths](PathScratch& own, HeldCall* held) {
     if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
     if (rule.delay_enter && !executor_.sleep_for(*rule.delay_enter, *held)) return;
     if (rule.poke_enter) poke(call, *rule.poke_enter);
     if (!rule.answers()) {
-      log_.record(call, "inject", describe_injection(rule), std::nullopt, std::nullopt);
+      log_.record(call, "inject", describe_injection(rule), std::nullopt, paths[0], paths[1]);
       return decide_and_act(call, Stage::kRedirect, own);
     }
     if (rule.poke_exit) poke(call, *rule.poke_exit);
     if (rule.delay_exit && !executor_.sleep_for(*rule.delay_exit, *held)) return;
     if (held != nullptr && !held->claim()) return;
     Reply reply = rule.error ? Reply::err(*rule.error) : Reply::val(static_cast<int64_t>(*rule.retval));
-    answer(call, std::move(reply), "inject", describe_injection(rule), std::nullopt);
+    answer(call, std::move(reply), "inject", describe_injection(rule), paths[0], paths[1]);
   };
   if (!rule.delay_enter && !rule.delay_exit) return work(scratch, nullptr);
   // A delay is held as strace holds it: a signal waits until it has passed (not interruptible),
@@ -166,13 +169,14 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
 // dies with it. (A table shared with another process through CLONE_FILES without CLONE_THREAD
 // would keep the descriptor: see sysvisor(1), BUGS.)
 int Dispatcher::send_fd(const Syscall& call, const Reply& reply, int& rc) {
+  const int mine = reply.fd ? reply.fd->get() : -1;  // none: ADDFD fails with EBADF, which answers the call
   if (!two_step_addfd_) {
-    const int fd = notify_.addfd_send(call.id, reply.fd.get(), reply.fd_flags);
+    const int fd = notify_.addfd_send(call.id, mine, reply.fd_flags);
     // On failure (EMFILE: the program's RLIMIT_NOFILE) the call is still pending: answer it.
     if (fd < 0 && fd != -ENOENT) rc = notify_.send_result(call.id, 0, -fd);
     return fd;
   }
-  const int fd = notify_.addfd(call.id, reply.fd.get(), reply.fd_flags);
+  const int fd = notify_.addfd(call.id, mine, reply.fd_flags);
   if (fd == -ENOENT) return fd;
   rc = fd < 0 ? notify_.send_result(call.id, 0, -fd) : notify_.send_result(call.id, fd, 0);
   return fd;
@@ -181,10 +185,10 @@ int Dispatcher::send_fd(const Syscall& call, const Reply& reply, int& rc) {
 // The log's lines come in the order of the calls: a call answered here happened before any call
 // its answer let the program make, which another receiver may be logging meanwhile.
 void Dispatcher::answer(const Syscall& call, Reply reply, std::string_view action, std::string detail,
-                        std::optional<std::string_view> path) {
+                        std::optional<std::string_view> path, std::optional<std::string_view> path2) {
   auto order = log_.hold_order();
   const auto result = respond(call, std::move(reply));
-  log_.record(call, action, std::move(detail), result, path);
+  log_.record(call, action, std::move(detail), result, path, path2);
 }
 
 std::optional<int64_t> Dispatcher::respond(const Syscall& call, Reply reply) {

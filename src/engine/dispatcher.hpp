@@ -55,7 +55,7 @@ class Dispatcher {
   void poke(const Syscall& call, const std::vector<Poke>& pokes);
   // Answers the call and logs it, in call order.
   void answer(const Syscall& call, Reply reply, std::string_view action, std::string detail,
-              std::optional<std::string_view> path);
+              std::optional<std::string_view> path, std::optional<std::string_view> path2 = std::nullopt);
   // Answers the call; returns what the program got when we answered (value, fd or -errno).
   std::optional<int64_t> respond(const Syscall& call, Reply reply);
   void let_run(const Syscall& call, const Verdict& v, std::string_view detail);

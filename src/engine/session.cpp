@@ -63,7 +63,10 @@ RunResult Session::result() {
   r.term_signal = status_.term_signal;
   r.core_dumped = status_.core_dumped;
   r.exec_errno = status_.exec_errno;
-  r.inject_hits = counts(hits_.injects);
+  for (size_t i = 0; i < hits_.injects.size(); ++i) {
+    if (compiled_.inject_counted(i)) r.inject_hits.emplace_back(hits_.injects[i].load());
+    else r.inject_hits.emplace_back(std::nullopt);  // some calls answered in the kernel: never seen
+  }
   r.redirect_hits = counts(hits_.redirects);
   r.handler_hits = counts(hits_.handlers);
   r.log = log_.take_kept();

@@ -20,7 +20,7 @@ class Session {
   // `receivers`: how many threads will serve the listener (serve()).
   Session(const CompiledPolicy& compiled, const Policy& policy, const RunOptions& options,
           const ProcessOptions& process, Launched& child, NotifyFd listener, int receivers)
-      : policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy), executor_(notify_),
+      : compiled_(compiled), policy_(policy), notify_(std::move(listener)), log_(options), counts_(child), hits_(policy), executor_(notify_),
         dispatcher_(compiled, policy.handlers, notify_, counts_, executor_, log_, hits_,
                     two_step_addfd(child, receivers)),
         monitor_(notify_, child, compiled.injects().empty() ? nullptr : &counts_, process, log_) {}
@@ -38,6 +38,7 @@ class Session {
   // SYSVISOR_ADDFD=send or =two-step chooses.
   static bool two_step_addfd(const Launched& child, int receivers);
 
+  const CompiledPolicy& compiled_;
   const Policy& policy_;
   NotifyFd notify_;
   CallLog log_;

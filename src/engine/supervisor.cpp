@@ -24,6 +24,11 @@
 #include "engine/run_program.hpp"
 #include "engine/session.hpp"
 #include "policy/compiled_policy.hpp"
+#include "policy/handler_table.hpp"
+#include "inject/inject_parse.hpp"
+#include "policy/one_line.hpp"
+#include "policy/redirect_table.hpp"
+#include "policy/rule_name.hpp"
 
 extern char** environ;
 
@@ -122,27 +127,31 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
 
 }  // namespace
 
-Result<void> Policy::inject(std::string_view spec) {
+Result<void> Policy::inject(std::string_view spec, InjectOptions options) {
   std::string full(spec);
   if (!spec.starts_with("inject=") && !spec.starts_with("fault=")) full = "inject=" + full;
-  auto rule = parse_inject_option(full);
+  auto rule = named(inject_rule_name(spec), parse_inject_reason(full));  // the rule as the caller wrote it
   if (!rule) return std::move(rule).error();
+  rule->countable = options.countable;
   injects.push_back(std::move(rule).value());
   return {};
 }
 
 Result<void> Policy::redirect(std::string_view from, std::string_view to) {
   char cwd[PATH_MAX];
-  if (getcwd(cwd, sizeof cwd) == nullptr) return make_error(errno, "getcwd failed");
-  auto rule = parse_redirect_option(fmt::format("{}={}", from, to), cwd);
+  if (getcwd(cwd, sizeof cwd) == nullptr)
+    return make_error(errno, one_line(fmt::format("{}: getcwd: {}", redirect_rule_name(from, to), std::strerror(errno))));
+  auto rule = named(redirect_rule_name(from, to), make_redirect(from, to, cwd));  // FROM may hold a '='
   if (!rule) return std::move(rule).error();
   redirects.push_back(std::move(rule).value());
   return {};
 }
 
-Policy& Policy::on(std::string syscall, Handler handler) {
-  handlers.push_back({std::move(syscall), std::move(handler)});
-  return *this;
+Result<void> Policy::on(std::string syscall, Handler handler) {
+  HandlerRule rule{std::move(syscall), std::move(handler)};
+  if (auto ok = HandlerTable::check(rule); !ok) return ok;
+  handlers.push_back(std::move(rule));
+  return {};
 }
 
 Result<RunResult> run(const Policy& policy, const Command& command, const RunOptions& options) {

@@ -18,12 +18,14 @@
 #include <cstring>
 #include <string>
 
+#include "inject/inject_parse.hpp"
 #include "policy/inject_table.hpp"
 #include "policy/option_grammar.hpp"
 #include "policy/syscall_table.hpp"
 #include "sysvisor/inject.hpp"
 #include "policy/one_line.hpp"
 #include "inject/inject_extensions.hpp"
+#include "policy/rule_name.hpp"
 
 namespace sysvisor {
 namespace {
@@ -491,9 +493,9 @@ Result<void> check_extensions(const InjectRule& rule) {
   return {};
 }
 
+// Errors say only what is wrong: the caller names the rule or the option (policy/rule_name.hpp).
 Result<InjectRule> parse_inject_option_impl(std::string_view value) {
-  const std::string where = "-e " + std::string(value);
-  auto fail = [&](const std::string& why) { return make_error(EINVAL, where + ": " + why); };
+  auto fail = [](const std::string& why) { return make_error(EINVAL, why); };
 
   InjectRule rule;
   const Result<std::string_view> body = strip_qualifier(value, rule);
@@ -525,11 +527,15 @@ Result<InjectRule> parse_inject_option_impl(std::string_view value) {
 
 Result<SyscallSet> parse_syscall_set(std::string_view spec) { return one_line(parse_syscall_set_impl(spec)); }
 
-Result<InjectRule> parse_inject_option(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
+Result<InjectRule> parse_inject_option(std::string_view value) {
+  return named(inject_rule_name(value), parse_inject_option_impl(value));
+}
+
+Result<InjectRule> parse_inject_reason(std::string_view value) { return one_line(parse_inject_option_impl(value)); }
 
 bool InjectRule::errno_only_always() const noexcept {
   return error.has_value() && !retval && signal == 0 && !delay_enter && !delay_exit && !poke_enter &&
-         !poke_exit && when == When{} && path.empty() && path2.empty() && !probability && !short_len;
+         !poke_exit && when == When{} && path.empty() && path2.empty() && !probability && !short_len && !countable;
 }
 
 std::array<std::array<uint16_t, kSyscallNrLimit>, kPersonalityCount> InjectTable::make_empty_index() {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/seccomp.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -51,12 +52,24 @@ const char* step_name(int step) {
   _exit(125);
 }
 
+// A function body runs in a fork of the caller, with the caller's signal handlers. A test
+// framework's crash handlers (doctest's, GoogleTest's) would report a crash in the child, and the
+// parent again from RunResult::term_signal: the child gets the default action for the signals a
+// fault raises (execve resets them for a program). Only sigaction: async-signal-safe.
+void reset_crash_handlers() {
+  struct sigaction dfl {};
+  dfl.sa_handler = SIG_DFL;
+  sigemptyset(&dfl.sa_mask);
+  for (const int sig : {SIGSEGV, SIGBUS, SIGFPE, SIGILL, SIGTRAP, SIGSYS, SIGABRT}) sigaction(sig, &dfl, nullptr);
+}
+
 // Runs in the child between fork and exec: only async-signal-safe calls.
 [[noreturn]] void child_main(const LaunchSpec& spec, Handshake* page, pid_t parent, char* const* argv,
                              char* const* sh_argv, char* const* envp, const sock_fprog* prog) {
   if (prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || getppid() != parent) child_fail(page, kStepParent, ESRCH);
   if (!spec.cwd.empty() && chdir(spec.cwd.c_str()) != 0) child_fail(page, kStepCwd, errno);
   sigprocmask(SIG_SETMASK, &spec.child_sigmask, nullptr);
+  if (spec.body) reset_crash_handlers();  // before the filter: never seen by the rules
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) child_fail(page, kStepNoNewPrivs, errno);
   // WAIT_KILLABLE_RECV: once the supervisor has received a notification, only a fatal signal
   // interrupts the caller's wait, so a signal handler cannot turn a call it is serving into EINTR.

@@ -8,7 +8,9 @@
 #include <cstdlib>
 
 #include "kinject/kinject_plan.hpp"
+#include "policy/one_line.hpp"
 #include "policy/option_grammar.hpp"
+#include "policy/rule_name.hpp"
 
 namespace sysvisor {
 namespace {
@@ -273,18 +275,22 @@ int64_t KinjectRule::return_value() const noexcept {
   return 0;
 }
 
-Result<KinjectRule> parse_kinject_option(std::string_view spec) {
+Result<KinjectRule> parse_kinject_reason(std::string_view spec) {
   KinjectRule rule;
   rule.text = std::string(spec);
-  const auto fail = [&](const std::string& why) { return make_error(EINVAL, "-k '" + rule.text + "': " + why); };
+  const auto fail = [](const Error& e) { return make_error(EINVAL, one_line(e.message)); };
   const std::vector<std::string_view> items = split_items(spec);
-  if (const Result<void> r = parse_target(items[0], rule); !r) return fail(r.error().message);
+  if (const Result<void> r = parse_target(items[0], rule); !r) return fail(r.error());
   Seen seen;
   for (size_t i = 1; i < items.size(); ++i) {
-    if (const Result<void> r = apply_item(items[i], rule, seen); !r) return fail(r.error().message);
+    if (const Result<void> r = apply_item(items[i], rule, seen); !r) return fail(r.error());
   }
-  if (const Result<void> r = check_target(rule, seen); !r) return fail(r.error().message);
+  if (const Result<void> r = check_target(rule, seen); !r) return fail(r.error());
   return rule;
+}
+
+Result<KinjectRule> parse_kinject_option(std::string_view spec) {
+  return named(kinject_rule_name(spec), parse_kinject_reason(spec));
 }
 
 KMechanism kinject_mechanism(const KinjectRule& rule) {
@@ -311,13 +317,13 @@ std::vector<std::string> kinject_probe_lines(const KernelSupport& k) {
 
 Result<KinjectPlan> plan_kinject(std::span<const KinjectRule> rules, const KernelSupport& support) {
   if (rules.size() > kKinjectMaxRules)
-    return make_error(EINVAL, "-k: at most " + std::to_string(kKinjectMaxRules) + " rules");
+    return make_error(EINVAL, std::string(kKinjectRules) + ": at most " + std::to_string(kKinjectMaxRules) + " rules");
   KinjectPlan plan;
   for (size_t i = 0; i < rules.size(); ++i) {
     const KinjectRule& rule = rules[i];
     const KMechanism mech = kinject_mechanism(rule);
     const auto lacks = [&](std::string_view name, const KSupport& s) {
-      return make_error(EOPNOTSUPP, "-k '" + rule.text + "': " + kinject_support_line(name, s));
+      return make_error(EOPNOTSUPP, one_line(kinject_rule_name(rule.text) + ": " + kinject_support_line(name, s)));
     };
     if (!support.root.ok) return lacks("root", support.root);
     if (!support.btf.ok) return lacks("BTF", support.btf);

@@ -51,12 +51,17 @@ struct KinjectPlan {
   std::vector<KChainPlan> chain;
 };
 
+// As parse_kinject_option (sysvisor/kinject.hpp), the message without a prefix ("unknown errno
+// 'EFOO'"): the command line adds its own ("-k 'SPEC': ", src/cli/cli.cpp).
+Result<KinjectRule> parse_kinject_reason(std::string_view spec);
+
 // The mechanism a rule needs (via=, or the target's natural one).
 KMechanism kinject_mechanism(const KinjectRule& rule);
 
 // Decides what to load for `rules` on a kernel with `support`. A rule the kernel cannot carry is
-// an error whose message is exactly: "-k 'SPEC': " followed by the probe line of the first
-// mechanism it lacks (root, BTF, then kprobes for chain=/kprobe targets, then its own mechanism).
+// an error whose message is exactly: "kinject rule 'SPEC': " followed by the probe line of the
+// first mechanism it lacks (root, BTF, then kprobes for chain=/kprobe targets, then its own
+// mechanism); the command line says "-k 'SPEC': " instead.
 Result<KinjectPlan> plan_kinject(std::span<const KinjectRule> rules, const KernelSupport& support);
 
 }  // namespace sysvisor

@@ -21,6 +21,7 @@
 #include "kinject.skel.h"
 #include "kinject/bpf/kinject_abi.h"
 #include "kinject/kinject_plan.hpp"
+#include "policy/rule_name.hpp"
 
 namespace sysvisor {
 namespace {
@@ -317,7 +318,7 @@ class LoadedSession final : public KinjectSession {
   Result<void> seed(int pidfd, bool arm_on_exec) override {
     kinject_task t{1, arm_on_exec ? 1u : 0u};
     if (bpf_map_update_elem(bpf_map__fd(skel->maps.scope), &pidfd, &t, BPF_ANY) != 0)
-      return make_error(errno, fmt::format("-k: putting the program in scope: {}", std::strerror(errno)));
+      return make_error(errno, fmt::format("{}: putting the program in scope: {}", kKinjectRules, std::strerror(errno)));
     if (!arm_on_exec) skel->bss->armed = 1;
     return {};
   }
@@ -366,7 +367,7 @@ Result<void> load_programs(kinject* s, const KinjectPlan& plan, std::span<const 
     bpf_program__set_autoload(prog, true);
     if (t.mechanism == KMechanism::kKprobeOverride) continue;
     if (const int rc = bpf_program__set_attach_target(prog, 0, t.attach_to.c_str()); rc != 0)
-      return make_error(-rc, fmt::format("-k '{}': {} '{}' is not in this kernel's BTF", rules[t.rule].text,
+      return make_error(-rc, fmt::format("{}: {} '{}' is not in this kernel's BTF", kinject_rule_name(rules[t.rule].text),
                                          t.mechanism == KMechanism::kLsm ? "LSM hook" : "function", t.attach_to));
   }
   if (!plan.chain.empty()) {
@@ -375,9 +376,9 @@ Result<void> load_programs(kinject* s, const KinjectPlan& plan, std::span<const 
   }
   if (const int rc = kinject__load(s); rc != 0) {
     // Name the rule whose program failed, when the log says which.
-    std::string which = "-k";
+    std::string which(kKinjectRules);
     for (const KTargetPlan& t : plan.targets)
-      if (log.reason().find(t.attach_to) != std::string::npos) which = "-k '" + rules[t.rule].text + "'";
+      if (log.reason().find(t.attach_to) != std::string::npos) which = kinject_rule_name(rules[t.rule].text);
     return make_error(-rc, fmt::format("{}: loading the BPF programs failed: {}", which, explain(-rc, log.reason())));
   }
   return {};
@@ -396,7 +397,7 @@ Result<void> fill_rule_table(kinject* s, std::span<const KinjectRule> rules) {
     k.when_last = r.when.last;
     k.when_step = r.when.step;
     k.nframes = static_cast<__u32>(r.chain.size());
-    const std::string what = "-k '" + r.text + "'";
+    const std::string what = kinject_rule_name(r.text);
     const std::string fn = r.target == KTarget::kLsm ? "bpf_lsm_" + r.function : r.function;
     if (auto ok = fill_tests(vmlinux.get(), fn, r.tests, k.tests, what); !ok) return std::move(ok).error();
     for (size_t f = 0; f < r.chain.size(); ++f) {
@@ -423,11 +424,11 @@ Result<void> attach_all(LoadedSession& session, const KinjectPlan& plan, std::sp
   };
   for (bpf_program* p : {s->progs.kinject_fork, s->progs.kinject_exec}) {
     Link l(bpf_program__attach(p));
-    if (!l) return attach_failed("-k", bpf_program__section_name(p), errno);
+    if (!l) return attach_failed(std::string(kKinjectRules), bpf_program__section_name(p), errno);
     session.links.push_back(std::move(l));
   }
   for (auto c = plan.chain.rbegin(); c != plan.chain.rend(); ++c) {
-    const std::string what = "-k '" + rules[c->rule].text + "'";
+    const std::string what = kinject_rule_name(rules[c->rule].text);
     for (const bool ret : {false, true}) {
       LIBBPF_OPTS(bpf_kprobe_opts, opts, .bpf_cookie = (c->rule << 8) | c->frame, .retprobe = ret);
       bpf_program* p = ret ? s->progs.kinject_frame_exit : s->progs.kinject_frame_entry;
@@ -444,7 +445,7 @@ Result<void> attach_all(LoadedSession& session, const KinjectPlan& plan, std::sp
     } else {
       l.reset(bpf_program__attach(t.mechanism == KMechanism::kLsm ? lsm_prog(s, t.rule) : fmod_prog(s, t.rule)));
     }
-    if (!l) return attach_failed("-k '" + rules[t.rule].text + "'", t.attach_to, errno);
+    if (!l) return attach_failed(kinject_rule_name(rules[t.rule].text), t.attach_to, errno);
     session.links.push_back(std::move(l));
   }
   return {};

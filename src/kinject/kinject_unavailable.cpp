@@ -4,6 +4,8 @@
 
 #include <cerrno>
 
+#include "policy/rule_name.hpp"
+
 namespace sysvisor {
 
 Result<KernelSupport> probe_kernel_support(const KProbeWanted&) {
@@ -11,7 +13,7 @@ Result<KernelSupport> probe_kernel_support(const KProbeWanted&) {
 }
 
 Result<std::unique_ptr<KinjectSession>> start_kinject(std::span<const KinjectRule> rules) {
-  const std::string which = rules.empty() ? "-k" : "-k '" + rules.front().text + "'";
+  const std::string which = rules.empty() ? std::string(kKinjectRules) : kinject_rule_name(rules.front().text);
   return make_error(EOPNOTSUPP, which + ": sysvisor was built without the eBPF path (SYSVISOR_EBPF=OFF)");
 }
 

@@ -105,6 +105,9 @@ class CompiledPolicy {
   // True when the inject rule can be answered by the filter alone for (p, nr): an errno on
   // every call, no -P, never execve/execveat, never the i386 multiplexers.
   bool takes_fast_path(const InjectRule& rule, Personality p, int nr) const;
+  // True when every call inject rule `rule` (Policy order) decides reaches the supervisor, so that
+  // its hits can be counted: none of them takes the fast path.
+  bool inject_counted(size_t rule) const;
 
   // The decision for one notified call, from stage `from` on.
   Verdict decide(const Syscall& call, Stage from, ThreadState& state, CallerMemory& memory,

@@ -17,6 +17,8 @@ class HandlerTable {
  public:
   // Indexes `rules`; an unknown syscall name or an empty handler is an error (EINVAL).
   Result<void> build(const std::vector<HandlerRule>& rules);
+  // The error build() gives for `rule` on its own (Policy::on reports it at once).
+  static Result<void> check(const HandlerRule& rule);
   bool empty() const noexcept { return keys_.empty(); }
   int index(RuleKey key) const noexcept {
     if (key.nr < 0 || key.nr >= kSyscallNrLimit) return -1;

@@ -29,6 +29,16 @@ inline std::string one_line(std::string_view text) {
   return out;
 }
 
+// The same result, its error message (if any) prefixed with `what` and ": ", made one line: how
+// a parser's reason ("unknown errno 'EFOO'") names the rule or the option it came from.
+template <class T>
+Result<T> named(std::string_view what, Result<T> result) {
+  if (result) return result;
+  Error e = std::move(result).error();
+  e.message = one_line(std::string(what) + ": " + e.message);
+  return e;
+}
+
 // The same result, with its error message (if any) made one line.
 template <class T>
 Result<T> one_line(Result<T> result) {

@@ -3,8 +3,8 @@
 // words) wherever it is written. Pure: no I/O, no state; thread-safe.
 //
 // Each parse_*_value returns the value or an EINVAL Error whose message is a clause naming the
-// value and why, without the option: "unknown errno 'EFOO'". The caller prefixes its option
-// ("-e inject=open:error=EFOO: …", "-k 'kmalloc:error=EFOO': …").
+// value and why, without the option: "unknown errno 'EFOO'". The caller prefixes the rule or its
+// option ("inject rule 'open:error=EFOO': …", "-k 'kmalloc:error=EFOO': …"; policy/rule_name.hpp).
 //
 // Reference: strace 6.1 filter_qualify.c (parse_inject_token), util.c (string_to_uint_ex),
 // signal.c (sigstr_to_uint); the acceptance rules were measured on the strace 6.1 binary (see

@@ -127,6 +127,16 @@ bool CompiledPolicy::takes_fast_path(const InjectRule& rule, Personality p, int 
   return rule.errno_only_always() && *rule.error < 4095 && traced_.empty() && !is_exec_nr(p, nr) && !mux;
 }
 
+// Read off the filter itself: a rule is counted unless the filter answers some call it decides.
+bool CompiledPolicy::inject_counted(size_t rule) const {
+  const InjectRule& r = injects_.rules()[rule];
+  for (const FilterRule& f : filter_rules()) {
+    const Personality p = f.arch == Arch::kX86_64 ? Personality::kX86_64 : Personality::kI386;
+    if ((f.action & 0xffff0000U) == SCMP_ACT_ERRNO(0) && injects_.rule_for(p, f.nr) == &r) return false;
+  }
+  return true;
+}
+
 // io_uring performs opens and reads without syscalls, bypassing redirections and file-related
 // inject rules. Refusing io_uring_enter and io_uring_register too stops a ring the program
 // inherited, unless it was made with IORING_SETUP_SQPOLL: its kernel thread takes submissions

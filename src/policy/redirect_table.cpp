@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "policy/one_line.hpp"
+#include "policy/rule_name.hpp"
 #include "sysvisor/path.hpp"
 
 namespace sysvisor {
@@ -13,12 +14,12 @@ std::string strip_trailing_slash(std::string path) {
   return path;
 }
 
-Result<Redirect> make_redirect(std::string_view from, std::string_view to, std::string_view cwd,
-                               std::string_view what) {
-  if (from.empty()) return make_error(EINVAL, fmt::format("{}: empty FROM path", what));
-  if (from.front() != '/')
-    return make_error(EINVAL, fmt::format("{}: FROM '{}' is not an absolute path", what, from));
-  if (to.empty()) return make_error(EINVAL, fmt::format("{}: empty TO path for '{}'", what, from));
+}  // namespace
+
+Result<Redirect> make_redirect(std::string_view from, std::string_view to, std::string_view cwd) {
+  if (from.empty()) return make_error(EINVAL, "empty FROM path");
+  if (from.front() != '/') return make_error(EINVAL, one_line(fmt::format("FROM '{}' is not an absolute path", from)));
+  if (to.empty()) return make_error(EINVAL, one_line(fmt::format("empty TO path for '{}'", from)));
   Redirect rule;
   rule.prefix = from.back() == '/';
   rule.from = strip_trailing_slash(normalise_path(from));
@@ -26,13 +27,10 @@ Result<Redirect> make_redirect(std::string_view from, std::string_view to, std::
   return rule;
 }
 
-}  // namespace
-
-static Result<Redirect> parse_redirect_option_impl(std::string_view spec, std::string_view cwd) {
-  const auto what = fmt::format("-r '{}'", spec);
+Result<Redirect> parse_redirect_reason(std::string_view spec, std::string_view cwd) {
   const size_t eq = spec.find('=');
-  if (eq == std::string_view::npos) return make_error(EINVAL, fmt::format("{}: expected FROM=TO", what));
-  return make_redirect(spec.substr(0, eq), spec.substr(eq + 1), cwd, what);
+  if (eq == std::string_view::npos) return make_error(EINVAL, "expected FROM=TO");
+  return make_redirect(spec.substr(0, eq), spec.substr(eq + 1), cwd);
 }
 
 static Result<std::vector<Redirect>> parse_redirect_list_impl(std::string_view words, std::string_view cwd,
@@ -50,7 +48,7 @@ static Result<std::vector<Redirect>> parse_redirect_list_impl(std::string_view w
                                           source, parts.size()));
   std::vector<Redirect> rules;
   for (size_t k = 0; k < parts.size(); k += 2) {
-    auto rule = make_redirect(parts[k], parts[k + 1], cwd, source);
+    auto rule = named(source, make_redirect(parts[k], parts[k + 1], cwd));
     if (!rule) return std::move(rule).error();
     rules.push_back(std::move(rule).value());
   }
@@ -58,7 +56,7 @@ static Result<std::vector<Redirect>> parse_redirect_list_impl(std::string_view w
 }
 
 Result<Redirect> parse_redirect_option(std::string_view spec, std::string_view cwd) {
-  return one_line(parse_redirect_option_impl(spec, cwd));
+  return named(redirect_rule_name(spec), parse_redirect_reason(spec, cwd));
 }
 
 Result<std::vector<Redirect>> parse_redirect_list(std::string_view words, std::string_view cwd,

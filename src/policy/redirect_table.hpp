@@ -13,6 +13,13 @@
 
 namespace sysvisor {
 
+// One rule FROM -> TO (parse_redirect_option without the '=' split: FROM may hold one). Errors
+// say only what is wrong ("FROM 'etc/a' is not an absolute path"): the caller names the rule.
+Result<Redirect> make_redirect(std::string_view from, std::string_view to, std::string_view cwd);
+// As parse_redirect_option (sysvisor/redirect.hpp), the message without a prefix ("expected
+// FROM=TO"): the command line adds its own ("-r 'FROM=TO': ", src/cli/cli.cpp).
+Result<Redirect> parse_redirect_reason(std::string_view spec, std::string_view cwd);
+
 // The rule set. Lookup cost grows with the depth of the path, not with the number of rules:
 // exact rules first, then the longest matching prefix rule.
 class RedirectTable {

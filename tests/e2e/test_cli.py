@@ -1,5 +1,6 @@
 """Command line and exit status: bad input is one line + exit 125 and the program never starts;
 126/127; the program's own status; death by the program's signal."""
+import json
 import os
 import signal
 
@@ -150,6 +151,38 @@ class Cli(TempDirTest):
         self.assertRun(sv("-o", "/dev/full", "-r", f"/etc/sysvisor-log-test={conf}", "cat", "/etc/sysvisor-log-test"),
                        stdout="x\n", stderr="sysvisor: writing the log '/dev/full' failed (No space left on device): "
                                            "later lines are lost\n")
+
+    def test_log_inject_lines_show_paths(self):
+        # An inject line shows the paths the call names, as strace does, not their pointers: on
+        # both architectures (a 32-bit caller's pointer) and both paths of a two-path call.
+        import re
+        target = self.path("no-such-file")
+        for prog, arch in ((helper("try_syscall_static"), ""), (helper("try_syscall_i386"), r" \[i386\]")):
+            with self.subTest(prog=prog):
+                log = self.path("log.txt")
+                self.assertRun(sv("-o", log, "-e", "inject=openat:error=EACCES:when=1..65534", prog, "openat", "-",
+                                  target), code=13, stdout="openat: ERR EACCES\n")
+                lines = open(log).read().splitlines()
+                injected = [l for l in lines if " inject " in l]
+                self.assertEqual(len(injected), 1, lines)
+                self.assertRegex(injected[0], rf'^\d\d:\d\d:\d\d\.\d{{6}} (\d+)/\1 openat\(AT_FDCWD, '
+                                              rf'"{re.escape(target)}", 0x0, 0x0, 0x[0-9a-f]+, 0x[0-9a-f]+\) '
+                                              rf'inject error=EACCES = -13{arch}$')
+        src, dst = self.write("src", ""), self.path("dst")
+        log = self.path("log.json")
+        script = f"import os\ntry: os.rename({src!r}, {dst!r})\nexcept OSError as e: print(e.errno)"
+        self.assertRun(sv("-o", log, "--log-format", "json", "-e", "inject=%file:signal=SIGCHLD:when=1..65534",
+                          "-e", "inject=rename,renameat,renameat2:error=EXDEV:when=1..65534", "python3", "-c", script),
+                       stdout="18\n")
+        entries = [json.loads(l) for l in open(log)]
+        renames = [e for e in entries if e["action"] == "inject" and e["syscall"].startswith("rename")]
+        self.assertEqual(len(renames), 1, entries)
+        self.assertIn(renames[0]["args"][:2] if renames[0]["syscall"] == "rename" else renames[0]["args"][:4],
+                      ([f'"{src}"', f'"{dst}"'], ["AT_FDCWD", f'"{src}"', "AT_FDCWD", f'"{dst}"']))
+        # A rule that lets the call go on (signal only) logs the paths too.
+        opened = [e for e in entries if e["action"] == "inject" and e["syscall"] == "openat"]
+        self.assertTrue(opened, entries)
+        self.assertTrue(all(e["args"][1].startswith('"') for e in opened), opened)
 
     def test_log_lines_cannot_be_forged_by_a_file_name(self):
         # Unescaped, TO's newline would end the redirect line early and start a line of its own:

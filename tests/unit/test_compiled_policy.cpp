@@ -120,7 +120,7 @@ constexpr uint64_t kAtFdcwd = static_cast<uint32_t>(AT_FDCWD);
 
 TEST_CASE("precedence: handler, then inject, then redirect; each stage resumes where it is told") {
   Policy p;
-  p.on("openat", zero);
+  REQUIRE(p.on("openat", zero));
   REQUIRE(p.inject("openat:error=EIO:when=2"));
   REQUIRE(p.redirect("/etc/app.conf", "/tmp/mine.conf"));
   const CompiledPolicy policy = compile(p);
@@ -153,7 +153,7 @@ TEST_CASE("precedence: handler, then inject, then redirect; each stage resumes w
 
 TEST_CASE("the starting execve is let run before any rule looks at it; later ones are observed") {
   Policy p;
-  p.on("execve", zero);
+  REQUIRE(p.on("execve", zero));
   REQUIRE(p.inject("execve:error=EPERM"));
   const CompiledPolicy policy = compile(p);
   Fixture f;
@@ -227,7 +227,7 @@ TEST_CASE("io_uring_enter and io_uring_register: refused like io_uring_setup, af
 
   // A handler decides before both.
   Policy handled = p;
-  handled.on("io_uring_register", zero);
+  REQUIRE(handled.on("io_uring_register", zero));
   CHECK(f.decide(compile(handled), reg).kind == Kind::kHandler);
   CHECK(f.decide(compile(handled), reg, Stage::kInject).kind == Kind::kRefuse);
 
@@ -302,7 +302,7 @@ TEST_CASE("redirect look-up: absolute, relative to the cwd, relative to a dirfd,
 
 TEST_CASE("i386 socketcall is keyed as its subcall only when strace could decode it") {
   Policy p;
-  p.on("connect", zero);
+  REQUIRE(p.on("connect", zero));
   const CompiledPolicy policy = compile(p);
   Fixture f;
   const Syscall call = make_call(Arch::kI386, "socketcall", {3 /* SYS_CONNECT */, 0x1000});

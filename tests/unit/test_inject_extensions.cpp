@@ -59,20 +59,20 @@ TEST_CASE("argN tests parse into the operator and operands, and match registers 
   CHECK(ge.matches(static_cast<uint64_t>(-1), false));  // unsigned, as in the filter
 }
 
-TEST_CASE("bad extension input is one line naming the option") {
+TEST_CASE("bad extension input is one line naming the rule") {
   CHECK(err("inject=read:error=EIO:arg6==1") ==
-        "-e inject=read:error=EIO:arg6==1: invalid argument test 'arg6==1': N is 0..5 (x86 syscalls have six arguments)");
+        "inject rule 'inject=read:error=EIO:arg6==1': invalid argument test 'arg6==1': N is 0..5 (x86 syscalls have six arguments)");
   CHECK(err("inject=read:error=EIO:arg0~1").find("invalid argument test 'arg0~1'") != std::string::npos);
   CHECK(err("inject=read:error=EIO:arg0==O_BOGUS").find("invalid value 'O_BOGUS'") != std::string::npos);
-  CHECK(err("inject=read:error=EIO:prob=0") == "-e inject=read:error=EIO:prob=0: probability '0' is outside (0, 1]");
+  CHECK(err("inject=read:error=EIO:prob=0") == "inject rule 'inject=read:error=EIO:prob=0': probability '0' is outside (0, 1]");
   CHECK(err("inject=read:error=EIO:prob=150%").find("outside (0, 1]") != std::string::npos);
   CHECK(err("inject=read:error=EIO:prob=x").find("invalid probability 'x'") != std::string::npos);
-  CHECK(err("inject=read:error=EIO:seed=3") == "-e inject=read:error=EIO:seed=3: seed= needs prob=");
+  CHECK(err("inject=read:error=EIO:seed=3") == "inject rule 'inject=read:error=EIO:seed=3': seed= needs prob=");
   CHECK(err("inject=getpid:short=3").find("short= on getpid, which moves no bytes") != std::string::npos);
   CHECK(err("inject=read:short=0").find("invalid short= '0'") != std::string::npos);
-  CHECK(err("inject=read:short=3:error=EIO") == "-e inject=read:short=3:error=EIO: short= answers the call itself: not with error= or retval=");
+  CHECK(err("inject=read:short=3:error=EIO") == "inject rule 'inject=read:short=3:error=EIO': short= answers the call itself: not with error= or retval=");
   CHECK(err("fault=read:short=3").find("'short=' is not valid in fault=") != std::string::npos);
-  CHECK(err("inject=getpid:error=EIO:path=/x") == "-e inject=getpid:error=EIO:path=/x: path= on syscalls that take no path");
+  CHECK(err("inject=getpid:error=EIO:path=/x") == "inject rule 'inject=getpid:error=EIO:path=/x': path= on syscalls that take no path");
   CHECK(err("inject=openat:error=EIO:path2=/x").find("path2= on syscalls that take no second path") != std::string::npos);
   CHECK(err("inject=openat:error=EIO:path=x*").find("path= takes an absolute glob") != std::string::npos);
   auto ok = parse_inject_option("inject=read,write:short=1:prob=5%:seed=7");

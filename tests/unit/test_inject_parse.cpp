@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <string>
 
+#include "cli/cli.hpp"
 #include "policy/syscall_table.hpp"
 #include "policy/inject_table.hpp"
 
@@ -37,10 +38,13 @@ InjectRule ok(const std::string& option) {
   return std::move(r).value();
 }
 
+// The message the command line prints (without "sysvisor: "); the library's differs only in
+// naming the rule instead of the option (see the test below).
 std::string err(const std::string& option) {
-  auto r = parse_inject_option(option);
+  auto r = sysvisor::cli_inject_rule(option);
   if (r) FAIL("accepted: ", option);
   CHECK(r.error().code == EINVAL);
+  CHECK_FALSE(parse_inject_option(option));
   return r.error().message;
 }
 
@@ -160,6 +164,29 @@ TEST_CASE("parse_inject_option: one-line messages naming the option and the valu
         "or FIRST..LAST+STEP with FIRST and STEP 1..65535, LAST FIRST..65534)");
   CHECK(err("inject=") == "-e inject=: invalid system call ''");
   CHECK(err("inject=/(:error=1").rfind("-e inject=/(:error=1: invalid regular expression '(': ", 0) == 0);
+}
+
+// Kills: a library message carrying the command line's "-e" again, and the reason lost or changed
+// between the library's message and the command line's.
+TEST_CASE("parse_inject_option: the library's messages name the rule, the command line's the option") {
+  for (const char* option : {"inject=open:error=EFOO", "fault=open:retval=1", "trace=open", "inject=foo:error=1",
+                             "inject=open:error=E\nFOO"}) {
+    CAPTURE(option);
+    auto lib = parse_inject_option(option);
+    auto cli = sysvisor::cli_inject_rule(option);
+    REQUIRE_FALSE(lib);
+    REQUIRE_FALSE(cli);
+    const std::string lib_prefix = "inject rule '" + std::string(option) + "': ";
+    const std::string cli_prefix = "-e " + std::string(option) + ": ";
+    const std::string line = lib.error().message;
+    CHECK(line.find('\n') == std::string::npos);
+    if (std::string(option).find('\n') != std::string::npos) continue;  // escaped: checked by the line above
+    REQUIRE(line.starts_with(lib_prefix));
+    REQUIRE(cli.error().message.starts_with(cli_prefix));
+    CHECK(line.substr(lib_prefix.size()) == cli.error().message.substr(cli_prefix.size()));
+  }
+  CHECK(parse_inject_option("inject=open:error=EFOO").error().message ==
+        "inject rule 'inject=open:error=EFOO': unknown errno 'EFOO'");
 }
 
 TEST_CASE("parse_inject_option: what user notification cannot do is refused, saying why") {

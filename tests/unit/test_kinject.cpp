@@ -10,6 +10,7 @@
 
 #include "inject/inject_counter.hpp"
 #include "kinject/bpf/kinject_abi.h"
+#include "cli/cli.hpp"
 #include "kinject/kinject_plan.hpp"
 #include "sysvisor/kinject.hpp"
 
@@ -24,10 +25,19 @@ KinjectRule parse_ok(std::string_view spec) {
   return *r;
 }
 
+// The message the command line prints for -k SPEC; the library's names the rule instead
+// ("kinject rule 'SPEC': ", checked below).
 std::string parse_err(std::string_view spec) {
-  auto r = parse_kinject_option(spec);
+  auto r = cli_kinject_rule(spec);
   INFO(spec);
   REQUIRE(!r.ok());
+  auto lib = parse_kinject_option(spec);
+  REQUIRE(!lib.ok());
+  const std::string cli_prefix = "-k '" + std::string(spec) + "': ";
+  const std::string lib_prefix = "kinject rule '" + std::string(spec) + "': ";
+  REQUIRE(r.error().message.starts_with(cli_prefix));
+  REQUIRE(lib.error().message.starts_with(lib_prefix));
+  CHECK(r.error().message.substr(cli_prefix.size()) == lib.error().message.substr(lib_prefix.size()));
   return r.error().message;
 }
 
@@ -195,7 +205,9 @@ TEST_CASE("kinject plan: the mechanism each target needs") {
   CHECK(plan->chain[1].frame == 1);
 
   std::vector<KinjectRule> nine(9, parse_ok("kmalloc"));
-  CHECK(plan_kinject(nine, all_yes()).error().message == "-k: at most 8 rules");
+  const std::string too_many = plan_kinject(nine, all_yes()).error().message;
+  CHECK(too_many == "kinject: at most 8 rules");
+  CHECK(cli_message(too_many, Policy{}) == "-k: at most 8 rules");
 }
 
 TEST_CASE("kinject plan: a rule the kernel cannot carry gets the probe's line") {
@@ -203,10 +215,15 @@ TEST_CASE("kinject plan: a rule the kernel cannot carry gets the probe's line") 
   const KinjectRule lsm = parse_ok("lsm/file_open");
   const KinjectRule sec_chain = parse_ok("security_file_open:chain=do_sys_openat2");
   const KinjectRule fmod = parse_ok("kmalloc:via=fmod_ret");
+  // The command line's line: run() names the rule ("kinject rule 'SPEC': "), the CLI its option.
   auto refusal = [](const KinjectRule& r, const KernelSupport& k) {
     auto plan = plan_kinject(std::span<const KinjectRule>(&r, 1), k);
     REQUIRE(!plan.ok());
-    return plan.error().message;
+    const std::string& lib = plan.error().message;
+    CHECK(lib.starts_with("kinject rule '" + r.text + "': "));
+    Policy policy;
+    policy.kinjects.push_back(r);
+    return cli_message(lib, policy);
   };
   KernelSupport k = all_yes();
   k.root = {false, "uid 65534: the eBPF path needs root"};

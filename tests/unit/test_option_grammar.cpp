@@ -276,8 +276,8 @@ TEST_CASE("-e and -k give the same verdict, value and clause for the same error=
       CHECK(e->error == k->error);
       continue;
     }
-    const std::string e_prefix = "-e inject=getppid:error=" + v + ": ";
-    const std::string k_prefix = "-k 'kmalloc:error=" + v + "': ";
+    const std::string e_prefix = "inject rule 'inject=getppid:error=" + v + "': ";
+    const std::string k_prefix = "kinject rule 'kmalloc:error=" + v + "': ";
     REQUIRE(e.error().message.rfind(e_prefix, 0) == 0);
     REQUIRE(k.error().message.rfind(k_prefix, 0) == 0);
     CHECK(e.error().message.substr(e_prefix.size()) == k.error().message.substr(k_prefix.size()));

@@ -16,6 +16,8 @@
 //     decision is "let it run";
 //   - an errno-on-every-call rule is notified instead of answered in the filter, or answered in
 //     the filter although -P or when= make decide() vary;
+//   - a countable rule (InjectRule::countable) answered in the filter: ERRNO for a rule whose
+//     calls must all reach the supervisor (and inject_counted() true for it);
 //   - io_uring_enter or io_uring_register left out of the ENOSYS set (in the filter: ALLOW where
 //     decide() refuses; in decide() too: the explicit verdicts below), or refused without file rules.
 #include <doctest/doctest.h>
@@ -82,10 +84,11 @@ class FakeState final : public ThreadState {
 
 using Kind = Verdict::Kind;
 
-// The errno decide() answers without running the call, or 0.
+// The errno decide() answers without running the call, or 0. A countable rule's calls must reach
+// the supervisor whatever it answers: 0 (said here, not only by errno_only_always()).
 int answered_errno(const Verdict& v) {
   if (v.kind == Kind::kRefuse) return v.error;
-  if (v.kind == Kind::kInject && v.inject->errno_only_always()) return *v.inject->error;
+  if (v.kind == Kind::kInject && v.inject->errno_only_always() && !v.inject->countable) return *v.inject->error;
   return 0;
 }
 
@@ -294,6 +297,29 @@ TEST_CASE("an errno on every call is answered by the filter; anything else is no
   CHECK(verdict(p, Personality::kX86_64, "getuid") == SECCOMP_RET_ALLOW);
 }
 
+TEST_CASE("a countable rule stays out of the filter's fast path; inject_counted() says which rules count") {
+  Policy p = with_injects({"inject=getppid:error=EPERM", "inject=getpgrp,execve:error=EIO", "inject=read:error=EIO:when=2"});
+  REQUIRE(p.inject("openat:error=EACCES", {.countable = true}));
+  check_agreement(p);
+  CHECK(verdict(p, Personality::kX86_64, "getppid") == (SECCOMP_RET_ERRNO | EPERM));
+  CHECK(verdict(p, Personality::kX86_64, "getpgrp") == (SECCOMP_RET_ERRNO | EIO));
+  CHECK(verdict(p, Personality::kX86_64, "openat") == SECCOMP_RET_USER_NOTIF);
+  CHECK(verdict(p, Personality::kI386, "openat") == SECCOMP_RET_USER_NOTIF);
+  auto compiled = CompiledPolicy::compile(p);
+  REQUIRE(compiled);
+  CHECK_FALSE(compiled->inject_counted(0));  // getppid: in the kernel
+  CHECK_FALSE(compiled->inject_counted(1));  // getpgrp in the kernel, execve notified: partly unseen
+  CHECK(compiled->inject_counted(2));        // when=2: every call counted
+  CHECK(compiled->inject_counted(3));        // countable
+  // A rule replaced everywhere by later ones decides nothing: its 0 is a true count.
+  Policy replaced = with_injects({"inject=getppid:error=EPERM", "inject=getppid:error=EIO:when=3"});
+  CHECK(CompiledPolicy::compile(replaced)->inject_counted(0));
+  // -P keeps every rule in user space.
+  p.trace_paths.push_back("/etc/hostname");
+  check_agreement(p);
+  CHECK(CompiledPolicy::compile(p)->inject_counted(0));
+}
+
 TEST_CASE("a later rule replaces an earlier one in the filter too") {
   Policy p = with_injects({"inject=%file:error=EPERM", "inject=openat:error=EIO:when=2"});
   check_agreement(p);
@@ -377,8 +403,8 @@ TEST_CASE("a directory redirect notifies exactly the covered path calls of both 
 
 TEST_CASE("handlers are notified on both architectures, i386 socket calls through socketcall") {
   Policy p;
-  p.on("getrandom", answer_zero);
-  p.on("connect", answer_zero);
+  REQUIRE(p.on("getrandom", answer_zero));
+  REQUIRE(p.on("connect", answer_zero));
   check_agreement(p);
   CHECK(verdict(p, Personality::kX86_64, "getrandom") == SECCOMP_RET_USER_NOTIF);
   CHECK(verdict(p, Personality::kI386, "getrandom") == SECCOMP_RET_USER_NOTIF);
@@ -391,8 +417,8 @@ TEST_CASE("everything at once") {
                            "inject=sendmsg,recvfrom:signal=USR1", "inject=%ipc:retval=0", "inject=write:error=4095"});
   REQUIRE(p.redirect("/etc/app.conf", "/tmp/x"));
   REQUIRE(p.redirect("/var/lib/app/", "/tmp/data"));
-  p.on("getrandom", answer_zero);
-  p.on("socket", answer_zero);
+  REQUIRE(p.on("getrandom", answer_zero));
+  REQUIRE(p.on("socket", answer_zero));
   check_agreement(p);
 }
 

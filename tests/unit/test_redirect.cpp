@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "cli/cli.hpp"
 #include "policy/redirect_table.hpp"
 
 using namespace sysvisor;
@@ -32,18 +33,26 @@ TEST_CASE("parse_redirect_option") {
   CHECK(r->from == "/etc/b");
   CHECK(r->to == "/w/c=d");
 
+  // The library names the rule; the command line (cli_redirect_rule) its option, with the same reason.
   auto bad = parse_redirect_option("/etc/app.conf", "/");
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message == "-r '/etc/app.conf': expected FROM=TO");
+  CHECK(bad.error().message == "redirect rule '/etc/app.conf': expected FROM=TO");
+  CHECK(cli_redirect_rule("/etc/app.conf", "/").error().message == "-r '/etc/app.conf': expected FROM=TO");
   bad = parse_redirect_option("=x", "/");
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message == "-r '=x': empty FROM path");
+  CHECK(bad.error().message == "redirect rule '=x': empty FROM path");
+  CHECK(cli_redirect_rule("=x", "/").error().message == "-r '=x': empty FROM path");
   bad = parse_redirect_option("etc/a=x", "/");
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message == "-r 'etc/a=x': FROM 'etc/a' is not an absolute path");
+  CHECK(bad.error().message == "redirect rule 'etc/a=x': FROM 'etc/a' is not an absolute path");
+  CHECK(cli_redirect_rule("etc/a=x", "/").error().message == "-r 'etc/a=x': FROM 'etc/a' is not an absolute path");
   bad = parse_redirect_option("/etc/a=", "/");
   REQUIRE_FALSE(bad);
-  CHECK(bad.error().message == "-r '/etc/a=': empty TO path for '/etc/a'");
+  CHECK(bad.error().message == "redirect rule '/etc/a=': empty TO path for '/etc/a'");
+  CHECK(cli_redirect_rule("/etc/a=", "/").error().message == "-r '/etc/a=': empty TO path for '/etc/a'");
+  bad = parse_redirect_option("/etc/a\n=", "/");
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message == "redirect rule '/etc/a\\n=': empty TO path for '/etc/a\\n'");  // one line
 }
 
 TEST_CASE("parse_redirect_list") {
