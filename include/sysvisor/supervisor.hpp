@@ -108,6 +108,11 @@ struct RunResult {
   // calls the filter answers in the kernel, unseen (an errno on every call, without -P paths:
   // the fast path; InjectRule::countable keeps a rule counted). inject_hits[0] == 1 is false then.
   std::vector<std::optional<uint64_t>> inject_hits;
+  // Per Policy::injects entry: calls that passed its selectors (-P, argN tests, path=), whether or
+  // not when= or prob= then chose them; std::nullopt as for inject_hits.
+  std::vector<std::optional<uint64_t>> inject_matched;
+  // Per Policy::injects entry with prob=: the seed its decisions used (seed=, or the one drawn).
+  std::vector<std::optional<uint64_t>> inject_seeds;
   std::vector<uint64_t> redirect_hits;  // per Policy::redirects entry: calls it redirected
   std::vector<uint64_t> handler_hits;   // per Policy::handlers entry: calls it answered
   std::vector<uint64_t> kinject_hits;     // per Policy::kinjects entry: kernel calls it failed

@@ -283,6 +283,9 @@ void define_sysvisor_options(CLI::App& app, CliConfig& config, RawOptions& raw) 
                  "Kernel-function fault (eBPF, root): TARGET[:error=E|:retval=V][:when=][:prob=][:seed=]"
                  "[:chain=F/G][:argN OP V] (repeatable)",
                  "SPEC");
+  app.add_flag("--summary", config.summary,
+               "At exit, one line per -e and -k rule: calls it matched and injected, 'never matched', or 'in "
+               "kernel, not counted' (to the -o file if there is one, else to standard error)");
   app.add_flag("--kinject-probe", config.kinject_probe,
                "Say, one line per mechanism, which kernel fault injection this kernel allows, and exit");
 }

@@ -22,6 +22,7 @@ struct CliConfig {
   bool help = false;       // print help_text and exit 0
   bool version = false;
   bool kinject_probe = false;  // --kinject-probe: print what this kernel allows and exit
+  bool summary = false;        // --summary: one line per -e and -k rule at exit
   std::string help_text;
 };
 

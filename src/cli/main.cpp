@@ -18,6 +18,7 @@
 #include <fmt/format.h>
 
 #include "cli/cli.hpp"
+#include "cli/summary.hpp"
 #include "engine/run_program.hpp"
 #include "kinject/kinject_plan.hpp"
 #include "kinject/kinject_session.hpp"
@@ -88,6 +89,20 @@ std::function<void(const sysvisor::LogEntry&)> log_writer(int fd, const sysvisor
   };
 }
 
+// --summary: into the -o file (as log lines) if there is one, else to standard error.
+void print_summary(const sysvisor::RunResult& result, const sysvisor::CliConfig& config, const std::string& prog,
+                   int log_fd) {
+  for (const sysvisor::SummaryLine& line : sysvisor::summarise(result, config.policy)) {
+    if (log_fd < 0) {
+      fmt::print(stderr, "{}: summary: {}\n", prog, sysvisor::format_summary_line(line, sysvisor::LogFormat::kText));
+      continue;
+    }
+    std::string text = sysvisor::format_summary_line(line, config.log_format);
+    text = (config.log_format == sysvisor::LogFormat::kText ? "summary: " : "") + text + "\n";
+    if (write(log_fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())) return;  // said by the log writer
+  }
+}
+
 // The exit status for a run's outcome (a program killed by a signal: the same death).
 int exit_status(const sysvisor::RunResult& result, const sysvisor::CliConfig& config, const std::string& prog,
                 sysvisor::UniqueFd& sigfd) {
@@ -95,7 +110,7 @@ int exit_status(const sysvisor::RunResult& result, const sysvisor::CliConfig& co
     fmt::print(stderr, "{}: cannot run '{}': {}\n", prog, config.command.argv[0], std::strerror(result.exec_errno));
     return result.exec_errno == ENOENT ? kExitNotFound : kExitNotExecutable;
   }
-  for (size_t i = 0; i < result.kinject_hits.size(); ++i)
+  for (size_t i = 0; i < result.kinject_hits.size() && !config.summary; ++i)
     fmt::print(stderr, "{}: -k '{}': {} injected, {} counted\n", prog, config.policy.kinjects[i].text,
                result.kinject_hits[i], result.kinject_matched[i]);
   if (result.term_signal != 0) {
@@ -146,6 +161,7 @@ int run_main(int argc, char** argv) {
     fmt::print(stderr, "{}: {}\n", prog, sysvisor::cli_message(result.error().message, config->policy));
     return kExitFailure;
   }
+  if (config->summary) print_summary(*result, *config, prog, log_fd ? log_fd.get() : -1);
   return exit_status(*result, *config, prog, sigfd);
 }
 

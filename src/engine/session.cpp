@@ -64,8 +64,10 @@ RunResult Session::result() {
   r.core_dumped = status_.core_dumped;
   r.exec_errno = status_.exec_errno;
   for (size_t i = 0; i < hits_.injects.size(); ++i) {
-    if (compiled_.inject_counted(i)) r.inject_hits.emplace_back(hits_.injects[i].load());
-    else r.inject_hits.emplace_back(std::nullopt);  // some calls answered in the kernel: never seen
+    const bool counted = compiled_.inject_counted(i);  // else some calls are answered in the kernel, unseen
+    r.inject_hits.push_back(counted ? std::optional(hits_.injects[i].load()) : std::nullopt);
+    r.inject_matched.push_back(counted ? std::optional(hits_.inject_matched[i].load()) : std::nullopt);
+    r.inject_seeds.push_back(policy_.injects[i].probability ? std::optional(compiled_.seed(i)) : std::nullopt);
   }
   r.redirect_hits = counts(hits_.redirects);
   r.handler_hits = counts(hits_.handlers);

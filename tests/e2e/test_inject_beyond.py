@@ -100,6 +100,40 @@ class Beyond(TempDirTest):
                 self.assertRun(sv(*cwd_rule, prog, "openat", "-", target), code=1, stdout="openat: ERR EPERM\n")
                 self.assertRun(sv(*cwd_rule, prog, "openat", self.dir, "f"), stdout="openat: fd 4 cloexec=0\ndata\n")
 
+    def test_summary_shows_matched_injected_dead_and_in_kernel_rules(self):
+        self.conf = self.write("f", "x\n")
+        rules = ["-e", f"inject=newfstatat,stat:error=EIO:when=3+3:path={self.conf}",
+                 "-e", "inject=getppid:error=EPERM",                       # the filter answers it
+                 "-e", f"inject=unlink:error=EIO:path={self.conf}",        # never called
+                 "-e", f"inject=openat:error=EIO:prob=0.5:path={self.conf}"]
+        proc = sv("--summary", *rules, "python3", "-c", PY_STAT_LOOP + "import os; os.getppid()\n", self.conf, "10")
+        self.assertEqual(proc.returncode, 0, proc.stderr)
+        self.assertEqual(proc.stdout, "3 3 6 9\n")
+        lines = proc.stderr.splitlines()
+        self.assertEqual(lines[:3], [
+            f"sysvisor: summary: -e inject=newfstatat,stat:error=EIO:when=3+3:path={self.conf}: 10 matched, 3 injected",
+            "sysvisor: summary: -e inject=getppid:error=EPERM: in kernel, not counted",
+            f"sysvisor: summary: -e inject=unlink:error=EIO:path={self.conf}: never matched"])
+        seed = re.fullmatch(r"sysvisor: summary: -e inject=openat:.*: never matched \(seed (\d+)\)", lines[3])
+        self.assertIsNotNone(seed, lines[3])
+        # Into the -o file, as log lines, when there is one.
+        log = self.path("log")
+        proc = sv("--summary", "-o", log, *rules[:4], "python3", "-c", PY_STAT_LOOP, self.conf, "4")
+        self.assertEqual((proc.returncode, proc.stderr), (0, ""))
+        with open(log) as f:
+            summary = [l for l in f.read().splitlines() if l.startswith("summary: ")]
+        self.assertEqual(summary, [
+            f"summary: -e inject=newfstatat,stat:error=EIO:when=3+3:path={self.conf}: 4 matched, 1 injected",
+            "summary: -e inject=getppid:error=EPERM: in kernel, not counted"])
+
+    def test_a_printed_seed_replays_the_run(self):
+        self.conf = self.write("f", "x\n")
+        rule = f"inject=newfstatat,stat:error=EIO:prob=0.3:path={self.conf}"
+        proc = sv("--summary", "-e", rule, "python3", "-c", PY_STAT_LOOP, self.conf, "200")
+        seed = re.search(r"\(seed (\d+)\)", proc.stderr).group(1)
+        replay = sv("-e", f"{rule}:seed={seed}", "python3", "-c", PY_STAT_LOOP, self.conf, "200")
+        self.assertEqual(replay.stdout, proc.stdout)
+
     def test_bad_extension_input_is_one_line_and_the_program_never_starts(self):
         marker = self.path("started")
         for spec, why in (("inject=read:error=EIO:arg7==1", "N is 0..5"),

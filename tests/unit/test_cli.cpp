@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/cli.hpp"
+#include "cli/summary.hpp"
 
 using namespace sysvisor;
 
@@ -189,4 +190,28 @@ TEST_CASE("--threads: not given leaves the choice to the library (0); given, 1..
     c = parse({"sysvisor", "--threads", n, "ls"});
     CHECK_FALSE(c);
   }
+}
+
+TEST_CASE("--summary lines: matched and injected, never matched, not counted, the seed; as text and JSON") {
+  using sysvisor::SummaryLine;
+  using sysvisor::LogFormat;
+  using sysvisor::format_summary_line;
+  sysvisor::Policy policy;
+  REQUIRE(policy.inject("inject=read:error=EIO:when=2"));
+  REQUIRE(policy.inject("inject=getppid:error=EPERM"));
+  REQUIRE(policy.inject("inject=write:error=EIO:prob=0.5:seed=9"));
+  sysvisor::RunResult result;
+  result.inject_hits = {3, std::nullopt, 0};
+  result.inject_matched = {7, std::nullopt, 0};
+  result.inject_seeds = {std::nullopt, std::nullopt, 9};
+  const auto lines = sysvisor::summarise(result, policy);
+  REQUIRE(lines.size() == 3);
+  CHECK(format_summary_line(lines[0], LogFormat::kText) == "-e inject=read:error=EIO:when=2: 7 matched, 3 injected");
+  CHECK(format_summary_line(lines[1], LogFormat::kText) == "-e inject=getppid:error=EPERM: in kernel, not counted");
+  CHECK(format_summary_line(lines[2], LogFormat::kText) ==
+        "-e inject=write:error=EIO:prob=0.5:seed=9: never matched (seed 9)");
+  CHECK(format_summary_line(lines[0], LogFormat::kJson) ==
+        R"({"counted":true,"injected":3,"matched":7,"summary":"-e inject=read:error=EIO:when=2"})");
+  CHECK(format_summary_line(lines[1], LogFormat::kJson) ==
+        R"({"counted":false,"summary":"-e inject=getppid:error=EPERM"})");
 }
