@@ -226,7 +226,8 @@ TEST_CASE("errors are values: one line naming the rule as written, the policy un
   CHECK(bad.error().message == "inject rule 'nosuchcall:error=EIO': invalid system call 'nosuchcall'");
   CHECK(policy.inject("openat:error=EFOO").error().message == "inject rule 'openat:error=EFOO': unknown errno 'EFOO'");
   CHECK(policy.inject("fault=open:retval=1").error().message ==
-        "inject rule 'fault=open:retval=1': 'retval=' is not valid in fault= (it takes only error= and when=)");
+        "inject rule 'fault=open:retval=1': 'retval=' is not valid in fault= (it takes error=, when=, argN tests, path=, "
+        "path2=, prob=, seed=)");
   CHECK(policy.inject("openat:error=E\nFOO").error().message ==
         "inject rule 'openat:error=E\\nFOO': unknown errno 'E\\nFOO'");
   CHECK(policy.redirect("etc/app.conf", "fixtures/app.conf").error().message ==
