@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "engine/describe.hpp"
+#include "kernel/credentials.hpp"
 #include "kernel/process_memory.hpp"
 #include "kernel/thread_memory.hpp"
 #include "redirect/redirector.hpp"
@@ -136,13 +137,29 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   if (notify_.id_valid(call.id) != 0) return;
   RuleHits::add(hits_.redirects, v.rule);
   Redirection& r = *v.redirection;
-  auto accmode = redirect_may_block(call, r);
-  if (!accmode) {
-    RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image};
-    Reply reply = perform_redirect(call, r, act);
-    if (!act.would_block) {
-      answer(call, std::move(reply), "redirect", r.target, v.path);
+  // A privileged supervisor acts with the caller's rights, never its own (kernel/credentials.hpp).
+  std::optional<Credentials> creds;
+  if (supervisor_privileged()) {
+    if (int e = thread_credentials(call.tid, creds.emplace()); e != 0) {
+      answer(call, Reply::err(e == ESRCH ? EFAULT : EACCES), "redirect", r.target, v.path);
       return;
+    }
+  }
+  std::optional<int> accmode;
+  {
+    const std::optional<AssumedCredentials> as(creds ? std::optional<AssumedCredentials>(std::in_place, *creds) : std::nullopt);
+    if (as && as->error() != 0) {
+      answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
+      return;
+    }
+    accmode = redirect_may_block(call, r);
+    if (!accmode) {
+      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image};
+      Reply reply = perform_redirect(call, r, act);
+      if (!act.would_block) {
+        answer(call, std::move(reply), "redirect", r.target, v.path);
+        return;
+      }
     }
   }
   // A FIFO waiting for its peer, or an open waiting for a lease break: on the executor, where a
@@ -151,10 +168,15 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   held->id = call.id;
   held->tid = call.tid;
   held->interruptible = true;
-  const bool started = executor_.run(held, [this, call, r](HeldCall& h) {
+  const bool started = executor_.run(held, [this, call, r, creds](HeldCall& h) {
     if (h.cancelled.load()) return;
     RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper};
-    Reply reply = perform_redirect(call, r, act);
+    Reply reply = Reply::err(EACCES);
+    {
+      const std::optional<AssumedCredentials> as(creds ? std::optional<AssumedCredentials>(std::in_place, *creds)
+                                                       : std::nullopt);
+      if (!as || as->error() == 0) reply = perform_redirect(call, r, act);
+    }
     if (!h.claim()) return;  // interrupted or gone meanwhile: the descriptor is closed here
     answer(call, std::move(reply), "redirect", r.target, r.from);  // the program's path is gone
   });

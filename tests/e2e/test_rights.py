@@ -1,0 +1,100 @@
+"""A root supervisor never lends its rights (issue 13): a program that dropped to nobody gets, through
+a rule, exactly what nobody gets through a real bind mount of TO at FROM in a private mount
+namespace (unshare -m) — the ground truth. Same script, same fixture, compared: exit status,
+output, and the resulting tree (contents, owners, modes)."""
+import os
+import shutil
+import stat
+import subprocess
+import unittest
+
+from common import NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
+
+# Everything nobody tries through FROM: reads, a planted symlink to a root-only file, a file in a
+# 0700 root directory, appends, creates (whose owner shows), access checks, stat, readlink. No
+# single quote: the bind-mount run quotes the script in single quotes.
+SCRIPT = r"""
+for f in pub secret sub/inner shadowlink; do
+  if cat "$D/$f" >/dev/null 2>&1; then echo "read $f: ok"; else echo "read $f: denied"; fi
+done
+echo "file rule: $(cat "$F" 2>&1 | sed "s/.*: //")"
+echo x >> "$F" 2>/dev/null && echo "append file rule: ok" || echo "append file rule: denied"
+echo x >> "$D/secret" 2>/dev/null && echo "append secret: ok" || echo "append secret: denied"
+echo new > "$D/created" && stat -c "created: %u %g %a" "$D/created"
+echo new > "$D/sub/created" 2>/dev/null && echo "create in 0700: ok" || echo "create in 0700: denied"
+for f in pub secret sub/inner; do
+  [ -r "$D/$f" ] && r=r || r=-; [ -w "$D/$f" ] && w=w || w=-; echo "access $f: $r$w"
+done
+stat -c "stat sub/inner: %s" "$D/sub/inner" 2>&1 | sed "s/.*: cannot statx.*: /stat sub\/inner: /"
+readlink "$D/shadowlink"
+/usr/bin/python3 -c "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); print(os.read(fd, 9))" "$D/secret" 2>&1 | tail -1
+"""
+
+
+def tree(root):
+    """What a case left behind: path -> (type, uid, gid, mode, contents or link text)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in dirnames + filenames:
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            what = None
+            if stat.S_ISLNK(st.st_mode):
+                what = os.readlink(p)
+            elif stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    what = f.read()
+            out[os.path.relpath(p, root)] = (stat.S_IFMT(st.st_mode), st.st_uid, st.st_gid,
+                                             stat.S_IMODE(st.st_mode), what)
+    return out
+
+
+@unittest.skipUnless(can_run_as_nobody(), "needs root and setpriv")
+class Rights(TempDirTest):
+    def fixture(self):
+        shutil.rmtree(self.path("to"), ignore_errors=True)
+        to = self.path("to")
+        os.makedirs(os.path.join(to, "sub"))
+        os.chmod(to, 0o777)
+        os.chmod(os.path.join(to, "sub"), 0o700)
+        for name, mode in (("pub", 0o644), ("secret", 0o600), ("sub/inner", 0o600)):
+            self.write(f"to/{name}", f"{name}\n", mode)
+        os.symlink("/etc/shadow", os.path.join(to, "shadowlink"))
+        self.write("rootfile", "root only\n", 0o600)
+        for mount_point in ("from", "fromfile"):  # a bind mount needs them; sysvisor ignores them
+            p = self.path(mount_point)
+            if not os.path.exists(p):
+                os.mkdir(p) if mount_point == "from" else self.write(mount_point, "")
+        return to
+
+    def nobody(self, argv):
+        return ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups", "--"] + argv
+
+    def run_case(self, supervised):
+        to = self.fixture()
+        env = dict(os.environ, D=self.path("from"), F=self.path("fromfile"))
+        argv = self.nobody(["sh", "-c", SCRIPT])
+        if supervised:
+            argv = [SYSVISOR, "-r", f"{self.path('from')}/={to}/", "-r", f"{self.path('fromfile')}={self.path('rootfile')}",
+                    "--"] + argv
+        else:
+            inner = " ".join(f"'{a}'" for a in argv)
+            argv = ["unshare", "-m", "sh", "-c", f"mount --bind '{to}' \"$D\" && mount --bind '{self.path('rootfile')}' "
+                                                 f"\"$F\" && exec {inner}"]
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60)
+        with open(self.path("rootfile")) as f:
+            return proc.returncode, proc.stdout, tree(to), f.read()
+
+    def test_nobody_gets_through_a_rule_what_it_gets_through_a_bind_mount(self):
+        native = self.run_case(supervised=False)
+        supervised = self.run_case(supervised=True)
+        self.assertIn("read secret: denied", native[1])  # the ground truth is what we think it is
+        self.assertIn(f"created: {NOBODY_UID} {NOBODY_UID} 644", native[1])
+        self.assertEqual(supervised[1], native[1])
+        self.assertEqual(supervised[0], native[0])
+        self.assertEqual(supervised[2], native[2])
+        self.assertEqual(supervised[3], native[3])
+
+
+if __name__ == "__main__":
+    main()
