@@ -127,43 +127,43 @@ void Dispatcher::poke(const Syscall& call, const std::vector<Poke>& pokes) {
   }
 }
 
+// Everything a redirected call needs of the caller is read first: its memory (a link body, an
+// attribute name), its image for the answer (pinned), its rights. Then the call is re-checked:
+// what was read belongs to the caller that is still waiting, and nothing is done for one that has
+// gone (whose id may have been reused).
 void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
-  // A call answered through the caller's memory writes into the image pinned here: opened before
-  // the re-check, it is the image that made the call, whatever a sibling's execve does next.
   CallerImage image;
   if (redirect_writes_memory(call)) (void)image.open(call.tid);  // failing: EFAULT, as unreadable memory
-  // What we read may belong to a caller that has gone (and whose id was reused): act only while the
-  // notification is still pending.
+  const CallInputs inputs = read_call_inputs(call);
+  // A privileged supervisor acts with the caller's rights, never its own (kernel/credentials.hpp).
+  std::optional<Credentials> creds;
+  const int creds_error = supervisor_privileged() ? thread_credentials(call.tid, creds.emplace()) : 0;
   if (notify_.id_valid(call.id) != 0) return;
   RuleHits::add(hits_.redirects, v.rule);
   Redirection& r = *v.redirection;
-  // A privileged supervisor acts with the caller's rights, never its own (kernel/credentials.hpp).
-  std::optional<Credentials> creds;
-  if (supervisor_privileged()) {
-    if (int e = thread_credentials(call.tid, creds.emplace()); e != 0) {
-      answer(call, Reply::err(e == ESRCH ? EFAULT : EACCES), "redirect", r.target, v.path);
-      return;
-    }
-  }
-  std::optional<int> accmode;
+  if (creds_error != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
   {
-    const std::optional<AssumedCredentials> as(creds ? std::optional<AssumedCredentials>(std::in_place, *creds) : std::nullopt);
-    if (as && as->error() != 0) {
-      answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
-      return;
-    }
-    accmode = redirect_may_block(call, r);
-    if (!accmode) {
-      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image};
+    const std::optional<AssumedCredentials> as = assume(creds);
+    if (as && as->error() != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
+    if (!redirect_may_block(call, r)) {
+      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image, .inputs = &inputs};
       Reply reply = perform_redirect(call, r, act);
-      if (!act.would_block) {
-        answer(call, std::move(reply), "redirect", r.target, v.path);
-        return;
-      }
+      if (!act.would_block) return answer(call, std::move(reply), "redirect", r.target, v.path);
     }
   }
-  // A FIFO waiting for its peer, or an open waiting for a lease break: on the executor, where a
-  // signal the caller would take interrupts the wait as natively.
+  hold_redirect(call, std::move(v), std::move(creds));
+}
+
+std::optional<AssumedCredentials> Dispatcher::assume(const std::optional<Credentials>& creds) {
+  if (!creds) return std::nullopt;
+  return std::optional<AssumedCredentials>(std::in_place, *creds);
+}
+
+// A FIFO waiting for its peer, or an open waiting for a lease break: on the executor, where a
+// signal the caller would take interrupts the wait as natively. (Opens read nothing more of the
+// caller.)
+void Dispatcher::hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds) {
+  const Redirection& r = *v.redirection;
   auto held = std::make_shared<HeldCall>();
   held->id = call.id;
   held->tid = call.tid;
@@ -173,8 +173,7 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
     RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper};
     Reply reply = Reply::err(EACCES);
     {
-      const std::optional<AssumedCredentials> as(creds ? std::optional<AssumedCredentials>(std::in_place, *creds)
-                                                       : std::nullopt);
+      const std::optional<AssumedCredentials> as = assume(creds);
       if (!as || as->error() == 0) reply = perform_redirect(call, r, act);
     }
     if (!h.claim()) return;  // interrupted or gone meanwhile: the descriptor is closed here

@@ -13,6 +13,7 @@
 #include "engine/call_context.hpp"
 #include "engine/call_log.hpp"
 #include "engine/executor.hpp"
+#include "kernel/credentials.hpp"
 #include "kernel/notify_fd.hpp"
 #include "policy/compiled_policy.hpp"
 #include "sysvisor/supervisor.hpp"
@@ -52,6 +53,8 @@ class Dispatcher {
   void act_handler(const Syscall& call, const Verdict& v, PathScratch& scratch);
   void act_inject(const Syscall& call, const Verdict& v, PathScratch& scratch);
   void act_redirect(const Syscall& call, Verdict v);
+  void hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds);
+  static std::optional<AssumedCredentials> assume(const std::optional<Credentials>& creds);
   void poke(const Syscall& call, const std::vector<Poke>& pokes);
   // Answers the call and logs it, in call order.
   void answer(const Syscall& call, Reply reply, std::string_view action, std::string detail,

@@ -158,21 +158,55 @@ bool CompiledPolicy::selectors_pass(const InjectRule& rule, const Syscall& call,
 // error itself (a bad pointer or dirfd, a path without NUL within PATH_MAX).
 Verdict CompiledPolicy::decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
                                         Verdict v) const {
-  const ArgShape* shape = SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape;
-  // A relative path no rule can match needs no look-up of the thread's cwd or dirfd.
-  const int e = absolute_path(call, shape->paths()[0], memory, scratch,
-                              [this](std::string_view path) { return redirects_.could_match_relative(path); });
+  const auto slots = SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape->paths();
+  const bool two = slots[1].path >= 0;
+  // A relative path no rule can match needs no look-up of the thread's cwd or dirfd (but the
+  // first side of a two-path call is needed whole when the second maps).
+  auto could_match = [this, two](std::string_view path) { return two || redirects_.could_match_relative(path); };
+  const int e = absolute_path(call, slots[0], memory, scratch, could_match);
   if (e > 0) {
     v.memory_errno = e;  // EFAULT, ENAMETOOLONG: the kernel reads the path again and says so itself
     return v;
   }
   v.path = scratch.path;
-  if (e < 0) return v;
-  if (auto m = redirects_.match(scratch.absolute)) {
+  if (e < 0 && !two) return v;
+  auto m = e == 0 ? redirects_.match(scratch.absolute) : std::nullopt;
+  if (!two) {
+    if (!m) return v;
     v.kind = Verdict::Kind::kRedirect;
     v.rule = m->rule;
-    v.redirection = Redirection{scratch.absolute, std::move(m->target), m->rule};
+    Redirection r;
+    r.from = scratch.absolute;
+    r.target = std::move(m->target);
+    r.rule = m->rule;
+    r.mount_point = m->mount_point;
+    v.redirection = std::move(r);
+    return v;
   }
+  return decide_second_path(call, slots[1], memory, scratch, e == 0, std::move(m), v);
+}
+
+// The second path of rename, link: each side maps on its own. Nothing to do when neither maps,
+// or when one cannot be looked up (the kernel then reports its own error).
+Verdict CompiledPolicy::decide_second_path(const Syscall& call, ArgShape::PathSlot slot, CallerMemory& memory,
+                                           PathScratch& scratch, bool first_ok,
+                                           std::optional<RedirectTable::Match> m1, Verdict v) const {
+  scratch.first = first_ok ? scratch.absolute : std::string();
+  const int e = absolute_path(call, slot, memory, scratch, [](std::string_view) { return true; });
+  if (e != 0 || !first_ok) return v;
+  auto m2 = redirects_.match(scratch.absolute);
+  if (!m1 && !m2) return v;
+  v.kind = Verdict::Kind::kRedirect;
+  v.rule = m1 ? m1->rule : m2->rule;
+  Redirection r;
+  r.from = scratch.first;
+  r.target = m1 ? std::move(m1->target) : scratch.first;
+  r.rule = v.rule;
+  r.from2 = scratch.absolute;
+  r.target2 = m2 ? std::move(m2->target) : scratch.absolute;
+  r.cross_mount = !m1 || !m2 || m1->rule != m2->rule;
+  r.mount_point = (m1 && m1->mount_point) || (m2 && m2->mount_point);
+  v.redirection = std::move(r);
   return v;
 }
 

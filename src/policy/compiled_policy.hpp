@@ -33,8 +33,17 @@ namespace sysvisor {
 // A path a redirect rule maps.
 struct Redirection {
   std::string from;         // absolute, normalised path the program asked for
-  std::string target;       // where it goes
+  std::string target;       // where it goes (from itself when only the second path maps)
   size_t rule = 0;          // index of the redirect rule (Policy order)
+  // Two-path calls (rename, link): each side maps on its own. `from2` is the second path, absolute
+  // and normalised; `target2` where it goes (from2 itself when no rule maps it).
+  std::optional<std::string> from2;
+  std::string target2;
+  // The two sides lie on different mounts of the bind-mount picture (one mapped and the other not,
+  // or mapped by two rules): the kernel would say EXDEV once it has looked the parents up.
+  bool cross_mount = false;
+  // A path is FROM itself, the mount point of the bind mount: it cannot be removed or renamed.
+  bool mount_point = false;
 };
 
 // Buffers decide() reads paths into, one set per receiver thread and reused from call to call:
@@ -43,6 +52,7 @@ struct PathScratch {
   std::string path;      // as the program passed it
   std::string base;      // its cwd or dirfd, then base + "/" + path
   std::string absolute;  // absolute and normalised
+  std::string first;     // a two-path call's first path, absolute, while the second is read
 };
 
 // Where decide() starts: a call a handler let go on is decided again from kInject, one a
@@ -131,6 +141,8 @@ class CompiledPolicy {
   bool selectors_pass(const InjectRule& rule, const Syscall& call, RuleKey key, CallerMemory& memory,
                       PathScratch& scratch) const;
   Verdict decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch, Verdict v) const;
+  Verdict decide_second_path(const Syscall& call, ArgShape::PathSlot slot, CallerMemory& memory, PathScratch& scratch,
+                             bool first_ok, std::optional<RedirectTable::Match> m1, Verdict v) const;
   bool io_uring_needed() const;
 
   RedirectTable redirects_;

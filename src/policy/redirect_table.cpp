@@ -88,12 +88,12 @@ std::optional<std::string> RedirectTable::lookup(std::string_view path) const {
 std::optional<RedirectTable::Match> RedirectTable::match(std::string_view path) const {
   const bool trailing = path.size() > 1 && path.back() == '/';
   if (trailing) path.remove_suffix(1);
-  auto finish = [trailing](std::string out, size_t rule) {
+  auto finish = [trailing](std::string out, size_t rule, bool mount_point) {
     if (trailing && out.back() != '/') out += '/';
-    return Match{std::move(out), rule};
+    return Match{std::move(out), rule, mount_point};
   };
   if (!exact_.empty()) {
-    if (auto it = exact_.find(path); it != exact_.end()) return finish(it->second.to, it->second.rule);
+    if (auto it = exact_.find(path); it != exact_.end()) return finish(it->second.to, it->second.rule, true);
   }
   if (prefix_.empty()) return std::nullopt;
   // Walk up the ancestors: the longest matching prefix wins.
@@ -105,7 +105,7 @@ std::optional<RedirectTable::Match> RedirectTable::match(std::string_view path) 
       std::string out = it->second.to;
       if (out == "/" && !rest.empty()) out.clear();
       out += rest;
-      return finish(std::move(out), it->second.rule);
+      return finish(std::move(out), it->second.rule, rest.empty());
     }
     if (head == "/") return std::nullopt;
     const size_t slash = head.rfind('/');

@@ -39,6 +39,7 @@ class RedirectTable {
   struct Match {
     std::string target;  // where the path goes
     size_t rule = 0;     // index of the rule, in the order add() was called
+    bool mount_point = false;  // the path is FROM itself: where the bind mount would be mounted
   };
   std::optional<Match> match(std::string_view path) const;
 

@@ -16,6 +16,8 @@
 #include "kernel/killable_open.hpp"
 #include "kernel/process_memory.hpp"
 #include "kernel/proc_info.hpp"
+#include "redirect/args_by_role.hpp"
+#include "redirect/path_calls.hpp"
 #include "redirect/stat_layout.hpp"
 #include "sysvisor/path.hpp"
 
@@ -25,28 +27,6 @@ namespace {
 // O_LARGEFILE as the kernel defines it: glibc defines it as 0 for x86_64 programs.
 constexpr int kKernelOLargefile = 0100000;
 constexpr int64_t kMaxNonLfs = 0x7fffffff;
-
-// The call's arguments by role, where its shape (policy/syscall_shapes.cpp) places them.
-class ArgsByRole {
- public:
-  explicit ArgsByRole(const Syscall& c)
-      : c_(c), shape_(*SyscallTable::instance().entry(personality_of(c.arch), c.nr)->shape) {}
-  bool has(ArgRole role) const noexcept { return shape_.find(role) >= 0; }
-  int as_int(ArgRole role) const noexcept { return c_.int_arg(index(role)); }
-  uint64_t ptr(ArgRole role) const noexcept { return c_.ptr_arg(index(role)); }
-  // A word-sized argument (size_t, mode_t): 32 bits for i386 callers.
-  uint64_t word(ArgRole role) const noexcept { return c_.ptr_arg(index(role)); }
-  Follow follow() const noexcept { return shape_.follow; }
-
- private:
-  size_t index(ArgRole role) const noexcept {
-    const int i = shape_.find(role);
-    assert(i >= 0 && "perform_redirect() on a call whose shape lacks the argument");
-    return static_cast<size_t>(i);
-  }
-  const Syscall& c_;
-  const ArgShape& shape_;
-};
 
 struct OpenArgs {
   int flags = 0;
@@ -214,23 +194,20 @@ Reply act_readlink(const Syscall& c, const std::string& target, const CallerImag
 }
 
 // getxattr/lgetxattr(path, name, value, size), listxattr/llistxattr(path, list, size).
-Reply act_xattr(const Syscall& c, const std::string& target, const CallerImage* image) {
+Reply act_xattr(const Syscall& c, const std::string& target, const CallerImage* image, const CallInputs& in) {
   const ArgsByRole a(c);
   const bool get = a.has(ArgRole::kXattrName);
   const bool nofollow = a.follow() == Follow::kNo;
   const uint64_t buf = a.ptr(ArgRole::kOutBuf);
   const auto size = static_cast<size_t>(a.word(ArgRole::kSize));
   constexpr size_t kMax = 65536;  // XATTR_SIZE_MAX / XATTR_LIST_MAX
-  std::string name;
-  if (get) {
-    const int e = read_c_string(c.tid, a.ptr(ArgRole::kXattrName), 256, name);
-    if (e != 0) return Reply::err(e == ENAMETOOLONG ? ERANGE : EFAULT);
-  }
+  if (in.error != 0) return Reply::err(in.error);
+  const char* name = in.text.c_str();
   std::vector<char> data(std::min(size, kMax));
   ssize_t n;
   if (get) {
-    n = nofollow ? lgetxattr(target.c_str(), name.c_str(), data.data(), data.size())
-                 : getxattr(target.c_str(), name.c_str(), data.data(), data.size());
+    n = nofollow ? lgetxattr(target.c_str(), name, data.data(), data.size())
+                 : getxattr(target.c_str(), name, data.data(), data.size());
   } else {
     n = nofollow ? llistxattr(target.c_str(), data.data(), data.size())
                  : listxattr(target.c_str(), data.data(), data.size());
@@ -280,8 +257,9 @@ Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& a
     case Sysno::kGetxattr:
     case Sysno::kLgetxattr:
     case Sysno::kListxattr:
-    case Sysno::kLlistxattr: return act_xattr(call, r.target, act.image);
-    default: return Reply::cont();
+    case Sysno::kLlistxattr: return act_xattr(call, r.target, act.image, act.inputs ? *act.inputs : CallInputs{});
+    default: return is_path_call(call.sysno) ? perform_path_call(call, r, act.inputs ? *act.inputs : CallInputs{})
+                                             : Reply::cont();
   }
 }
 

@@ -6,6 +6,7 @@
 
 #include "kernel/killable_open.hpp"
 #include "kernel/process_memory.hpp"
+#include "redirect/path_calls.hpp"
 #include "policy/compiled_policy.hpp"
 #include "policy/syscall.hpp"
 #include "sysvisor/call.hpp"
@@ -31,6 +32,8 @@ struct RedirectAct {
   // The caller's image, opened before the call was re-checked; needed when
   // redirect_writes_memory() (without it such a call fails with EFAULT).
   const CallerImage* image = nullptr;
+  // What the call passes by pointer besides its paths, read before acting (read_call_inputs).
+  const CallInputs* inputs = nullptr;
   // Out, with kMustNotBlock: the open would wait (a lease to break); nothing was answered.
   bool would_block = false;
 };

@@ -1,0 +1,106 @@
+"""Redirection behaves as a bind mount of TO at FROM (issue 13): each case runs a real program once
+with TO bind-mounted at FROM in a private mount namespace (unshare -m) and once under
+sysvisor -r FROM/=TO/, from the same fixture, as root and as uid 65534, and compares the exit
+status, the output and the resulting TO tree; under sysvisor FROM itself must stay untouched."""
+import os
+import shutil
+import stat
+import subprocess
+import unittest
+
+from common import NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
+
+# name -> shell script; $D is FROM, $O a directory outside it.
+CASES = {
+    "mv": "mv $D/a $D/b && ls $D",
+    "mv_out_and_back": "mv $D/a $O/a && mv $O/a $D/c && ls $D $O",
+    "rm": "rm $D/a && rm -f $D/missing; echo $?; rm $D/missing; echo $?; ls $D",
+    "rm_r": "rm -r $D/dir && ls $D",
+    "rm_rf_from": "rm -rf $D; echo $?; ls -A $D",
+    "rmdir": "mkdir $D/e && rmdir $D/e && rmdir $D/dir; echo $?; rmdir $D; echo $?",
+    "mkdir_p": "mkdir -p $D/x/y/z && touch $D/x/y/z/f && find $D | sort",
+    "ln_s": "ln -s ../elsewhere $D/l && readlink $D/l && ln -s a $D/la && cat $D/la",
+    "ln": "ln $D/a $D/hard && stat -c %h $D/a && ln $D/a $O/hard; echo $?",
+    "sed_i": "sed -i s/hello/bye/ $D/a && cat $D/a",
+    "chmod": "chmod 600 $D/a && stat -c %a $D/a && chmod 755 $D/dir && stat -c %a $D/dir",
+    "touch": "touch -d @100000 $D/a && stat -c %Y $D/a && touch -c -d @5 $D/nothere; ls $D",
+    "truncate": "python3 -c \"import os,sys; os.truncate(sys.argv[1], 2)\" $D/a && cat $D/a; echo",
+    "python_replace": "python3 -c \"import os,sys; d=sys.argv[1]; os.makedirs(d+'/p/q', exist_ok=True); "
+                      "open(d+'/p/q/t.tmp','w').write('new'); os.replace(d+'/p/q/t.tmp', d+'/p/q/t'); "
+                      "print(sorted(os.listdir(d+'/p/q')))\" $D",
+    "mkfifo": "mkfifo $D/fifo && stat -c %F $D/fifo",
+    "sqlite3": "sqlite3 $D/db \"create table t(x); insert into t values(1); insert into t values(2);\" && "
+               "sqlite3 $D/db \"select sum(x) from t;\" && ls $D",
+    "sqlite3_wal": "sqlite3 $D/w \"pragma journal_mode=wal; create table t(x); insert into t values(7);\" && "
+                   "sqlite3 $D/w \"select x from t;\"",
+    "tar_x": "tar cf $O/t.tar -C $O/.. out/src && tar xf $O/t.tar -C $D && find $D/out | sort",
+    "cp_a": "cp -a $D/dir $D/dir2 && find $D/dir2 | sort && stat -c %a $D/dir2/f",
+    "rename_exdev": "python3 -c \"import os,sys; os.rename(sys.argv[1]+'/a', sys.argv[2]+'/a')\" $D $O 2>&1 | tail -1",
+}
+
+
+def tree(root):
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            what = None
+            if stat.S_ISLNK(st.st_mode):
+                what = os.readlink(p)
+            elif stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    what = f.read()
+            out[os.path.relpath(p, root)] = (stat.S_IFMT(st.st_mode), st.st_uid, stat.S_IMODE(st.st_mode),
+                                             st.st_nlink if not stat.S_ISDIR(st.st_mode) else 0, what)
+    return out
+
+
+class BindMount(TempDirTest):
+    def fixture(self, user):
+        for d in ("to", "from", "out"):
+            shutil.rmtree(self.path(d), ignore_errors=True)
+        self.write("to/a", "hello\n")
+        self.write("to/dir/f", "f\n")
+        self.write("out/src/s", "s\n")
+        os.mkdir(self.path("from"))
+        if user == "nobody":
+            for d in ("to", "out"):
+                for dirpath, dirnames, filenames in os.walk(self.path(d)):
+                    for n in [dirpath] + [os.path.join(dirpath, x) for x in filenames]:
+                        os.chown(n, NOBODY_UID, NOBODY_UID)
+        return self.path("to"), self.path("from")
+
+    def run_case(self, script, user, supervised):
+        to, frm = self.fixture(user)
+        env = dict(os.environ, D=frm, O=self.path("out"), LC_ALL="C", SCRIPT=script)
+        drop = f"setpriv --reuid={NOBODY_UID} --regid={NOBODY_UID} --clear-groups --" if user == "nobody" else ""
+        if supervised:
+            argv = [SYSVISOR, "-r", f"{frm}/={to}/", "--", "sh", "-c", f'exec {drop} sh -c "$SCRIPT"']
+        else:
+            argv = ["unshare", "-m", "sh", "-c", f'mount --bind "{to}" "{frm}" && exec {drop} sh -c "$SCRIPT"']
+        proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=60, cwd=self.dir)
+        return (proc.returncode, proc.stdout, proc.stderr), tree(to), tree(self.path("out")), os.listdir(frm)
+
+    def check(self, name, user):
+        native = self.run_case(CASES[name], user, supervised=False)
+        supervised = self.run_case(CASES[name], user, supervised=True)
+        self.assertEqual(supervised[0], native[0], "exit status, stdout, stderr")
+        self.assertEqual(supervised[1], native[1], "the TO tree")
+        self.assertEqual(supervised[2], native[2], "the tree outside")
+        self.assertEqual(supervised[3], [], "nothing may appear at FROM")
+
+    def test_cases_as_root(self):
+        for name in CASES:
+            with self.subTest(case=name):
+                self.check(name, "root")
+
+    @unittest.skipUnless(can_run_as_nobody(), "needs root and setpriv")
+    def test_cases_as_nobody(self):
+        for name in CASES:
+            with self.subTest(case=name):
+                self.check(name, "nobody")
+
+
+if __name__ == "__main__":
+    main()
