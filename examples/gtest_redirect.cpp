@@ -45,12 +45,16 @@ TEST_F(LegacyApp, WithoutTheRuleTheFileIsMissing) {
   EXPECT_EQ(result->exit_code, 2);
 }
 
-TEST_F(LegacyApp, BadRulesAreValuesWithTheCliMessage) {
+TEST_F(LegacyApp, BadRulesAreValuesNamingTheRule) {
   sysvisor::Policy policy;
   auto bad = policy.redirect("etc/app.conf", fixture_);
   ASSERT_FALSE(bad);
-  EXPECT_EQ(bad.error().message, "-r 'etc/app.conf=" + fixture_ + "': FROM 'etc/app.conf' is not an absolute path");
+  EXPECT_EQ(bad.error().message,
+            "redirect rule 'etc/app.conf' -> '" + fixture_ + "': FROM 'etc/app.conf' is not an absolute path");
   auto bad_inject = policy.inject("openat:error=EFOO");
   ASSERT_FALSE(bad_inject);
-  EXPECT_EQ(bad_inject.error().message, "-e inject=openat:error=EFOO: unknown errno 'EFOO'");
+  EXPECT_EQ(bad_inject.error().message, "inject rule 'openat:error=EFOO': unknown errno 'EFOO'");
+  auto bad_handler = policy.on("getrandon", [](const sysvisor::Call&) { return sysvisor::Reply::cont(); });
+  ASSERT_FALSE(bad_handler);
+  EXPECT_EQ(bad_handler.error().message, "handler: unknown syscall 'getrandon'");
 }
