@@ -103,6 +103,7 @@ std::string describe_injection(const InjectRule& rule) {
   if (rule.delay_exit) parts.push_back("delay_exit");
   if (rule.poke_enter) parts.push_back("poke_enter");
   if (rule.poke_exit) parts.push_back("poke_exit");
+  if (rule.short_len) parts.push_back(fmt::format("short={}", *rule.short_len));
   std::string out;
   for (const std::string& p : parts) out += (out.empty() ? "" : ":") + p;
   return out;

@@ -5,12 +5,14 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <exception>
 
 #include <fmt/format.h>
 
 #include "engine/describe.hpp"
+#include "inject/short_io.hpp"
 #include "kernel/credentials.hpp"
 #include "kernel/process_memory.hpp"
 #include "kernel/thread_memory.hpp"
@@ -87,10 +89,11 @@ void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& 
   if (notify_.id_valid(call.id) != 0) return;  // -P or the log read the caller's memory: still there?
   RuleHits::add(hits_.injects, v.rule);
   const InjectRule& rule = *v.inject;
-  auto work = [this, call, &rule, paths](PathScratch& own, HeldCall* held) {
+  auto work = [this, call, &rule, paths, key = v.key](PathScratch& own, HeldCall* held) {
     if (rule.signal != 0) syscall(SYS_tgkill, thread_group(call.tid), call.tid, rule.signal);
     if (rule.delay_enter && !executor_.sleep_for(*rule.delay_enter, *held)) return;
     if (rule.poke_enter) poke(call, *rule.poke_enter);
+    if (rule.short_len) return act_short(call, key, rule, held);
     if (!rule.answers()) {
       log_.record(call, "inject", describe_injection(rule), std::nullopt, paths[0], paths[1]);
       return decide_and_act(call, Stage::kRedirect, own);
@@ -112,6 +115,49 @@ void Dispatcher::act_inject(const Syscall& call, const Verdict& v, PathScratch& 
         work(own, &h);
       })) {
     respond(call, Reply::err(EAGAIN));  // no thread to hold the call on: as a kernel out of threads
+  }
+}
+
+// short=N: the call really happens, on the program's own descriptor, but moves at most N bytes
+// (inject/short_io.hpp). One that would block waits on the executor, where a signal the caller
+// would take interrupts it as natively; `held`: the call is already held there (delay_enter=).
+void Dispatcher::act_short(const Syscall& call, RuleKey key, const InjectRule& rule, HeldCall* held) {
+  std::optional<ShortIo> io = ShortIo::prepare(call, key, *rule.short_len);
+  // The descriptor and the bytes prepare() took may belong to a caller that has gone.
+  if (notify_.id_valid(call.id) != 0) return;
+  std::string detail = describe_injection(rule);
+  if (held != nullptr && !held->claim()) return;
+  if (!io) return answer(call, Reply::cont(), "inject", detail + " (runs whole)", std::nullopt);
+  if (std::optional<Reply> reply = io->try_now())
+    return answer(call, std::move(*reply), "inject", std::move(detail), std::nullopt);
+  if (held != nullptr) {
+    held->unclaim();
+    held->interruptible = true;
+    return wait_short(call, *io, *held, detail);
+  }
+  auto shared = std::make_shared<ShortIo>(std::move(*io));
+  auto own = std::make_shared<HeldCall>();
+  own->id = call.id;
+  own->tid = call.tid;
+  own->interruptible = true;
+  if (!executor_.run(own, [this, call, shared, detail](HeldCall& h) { wait_short(call, *shared, h, detail); }))
+    answer(call, Reply::err(EAGAIN), "inject", detail, std::nullopt);  // no thread: as a kernel out of threads
+}
+
+// Waits in slices until the descriptor is ready, then moves the bytes under the claim: the
+// watcher's interruption (-ERESTARTSYS) and the answer exclude each other, so a signal ends the
+// wait before a byte moved, never after.
+void Dispatcher::wait_short(const Syscall& call, ShortIo& io, HeldCall& held, const std::string& detail) {
+  constexpr auto kSlice = std::chrono::milliseconds(5);
+  while (!held.cancelled.load()) {
+    const bool ready = io.wait_ready(kSlice);
+    if (!ready && !io.timed_out()) continue;
+    if (!held.claim()) return;
+    std::optional<Reply> reply = ready ? io.try_now() : std::optional<Reply>(Reply::err(EAGAIN));
+    if (reply) return answer(call, std::move(*reply), "inject", detail, std::nullopt);
+    held.unclaim();
+    // Ready, yet the attempt would block (another reader was first): look again a slice later.
+    (void)executor_.sleep_for(Delay{0, std::chrono::nanoseconds(kSlice).count()}, held);
   }
 }
 

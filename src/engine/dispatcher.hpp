@@ -20,6 +20,8 @@
 
 namespace sysvisor {
 
+class ShortIo;
+
 // How often each rule acted, per Policy entry.
 struct RuleHits {
   explicit RuleHits(const Policy& policy)
@@ -55,6 +57,8 @@ class Dispatcher {
   void act_redirect(const Syscall& call, Verdict v);
   void hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds);
   static std::optional<AssumedCredentials> assume(const std::optional<Credentials>& creds);
+  void act_short(const Syscall& call, RuleKey key, const InjectRule& rule, HeldCall* held);
+  void wait_short(const Syscall& call, ShortIo& io, HeldCall& held, const std::string& detail);
   void poke(const Syscall& call, const std::vector<Poke>& pokes);
   // Answers the call and logs it, in call order.
   void answer(const Syscall& call, Reply reply, std::string_view action, std::string detail,

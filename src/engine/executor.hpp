@@ -31,12 +31,17 @@ namespace sysvisor {
 struct HeldCall {
   uint64_t id = 0;
   pid_t tid = 0;
-  bool interruptible = false;  // a signal the caller would take ends the wait (-ERESTARTSYS)
+  // A signal the caller would take ends the wait (-ERESTARTSYS). The work may turn it on once its
+  // delay has passed (short= after delay_enter=).
+  std::atomic<bool> interruptible{false};
   OpenHelperSlot open_helper;  // an open the work may be blocked in: SIGKILL to it releases the work
   std::atomic<bool> answered{false};
   std::atomic<bool> cancelled{false};
   // True for the one party (the work or the watcher) that may answer the call.
   bool claim() noexcept { return !answered.exchange(true); }
+  // Gives the claim back: only by the work, after claim() said true and nothing was answered or
+  // changed (a non-blocking attempt that would have blocked). The watcher looks again next period.
+  void unclaim() noexcept { answered.store(false); }
 };
 
 class Executor {

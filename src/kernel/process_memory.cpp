@@ -49,15 +49,20 @@ uint64_t hex(std::string_view text) {
 }  // namespace
 
 int read_memory(pid_t tid, uint64_t addr, std::span<std::byte> out) noexcept {
+  size_t got = 0;
+  return read_memory_prefix(tid, addr, out, got);
+}
+
+int read_memory_prefix(pid_t tid, uint64_t addr, std::span<std::byte> out, size_t& got) noexcept {
   // process_vm_readv may read less than asked (a range crossing into an unmapped page).
-  size_t done = 0;
-  while (done < out.size()) {
-    iovec local{out.data() + done, out.size() - done};
-    iovec remote{reinterpret_cast<void*>(addr + done), out.size() - done};
+  got = 0;
+  while (got < out.size()) {
+    iovec local{out.data() + got, out.size() - got};
+    iovec remote{reinterpret_cast<void*>(addr + got), out.size() - got};
     const ssize_t n = process_vm_readv(tid, &local, 1, &remote, 1, 0);
     if (n < 0) return errno;
     if (n == 0) return EFAULT;
-    done += static_cast<size_t>(n);
+    got += static_cast<size_t>(n);
   }
   return 0;
 }
@@ -84,6 +89,17 @@ int CallerImage::write(uint64_t addr, std::span<const std::byte> data) const noe
     done += static_cast<size_t>(n);
   }
   return stop < end ? EFAULT : 0;
+}
+
+int CallerImage::writable_prefix(uint64_t addr, uint64_t size, uint64_t& out) const noexcept {
+  out = 0;
+  const uint64_t end = addr + size;
+  if (size == 0) return 0;
+  if (end < addr) return EFAULT;
+  uint64_t stop = addr;
+  if (int e = writable_end(addr, end, stop); e != 0) return e;
+  out = stop - addr;
+  return 0;
 }
 
 // Where the run of writable mappings from `addr` ends (at most `end`): one PROCMAP_QUERY per

@@ -25,6 +25,10 @@ namespace sysvisor {
 
 int read_memory(pid_t tid, uint64_t addr, std::span<std::byte> out) noexcept;
 
+// Reads what it can of out.size() bytes at `addr`, as copy_from_user does: `got` bytes up to the
+// first one the caller cannot read; 0 when all were read, else the errno (EFAULT) that stopped it.
+int read_memory_prefix(pid_t tid, uint64_t addr, std::span<std::byte> out, size_t& got) noexcept;
+
 // Reads a NUL-terminated string of at most `max` bytes including the NUL, one page-bounded chunk at
 // a time (never touching a page past the terminator). ENAMETOOLONG when no NUL within `max`.
 int read_c_string(pid_t tid, uint64_t addr, size_t max, std::string& out);
@@ -44,6 +48,9 @@ class CallerImage {
   // the first one not in a writable mapping are written and EFAULT is returned then, as the
   // kernel's copy_to_user does. (/proc/TID/mem itself writes through read-only pages.)
   int write(uint64_t addr, std::span<const std::byte> data) const noexcept;
+  // How many of the `size` bytes at `addr` the caller could write, counted from `addr` up to the
+  // first one outside its writable mappings, into `out`: 0 or errno.
+  int writable_prefix(uint64_t addr, uint64_t size, uint64_t& out) const noexcept;
 
  private:
   int writable_end(uint64_t addr, uint64_t end, uint64_t& stop) const noexcept;

@@ -4,7 +4,8 @@
 //
 // Mutants this kills: a gap between two writable mappings taken as writable, the permission column
 // misread (reading 'r' for 'w'), a write stopping one mapping early, /proc/TID/mem writing through a
-// read-only page unchecked.
+// read-only page unchecked; a writable or readable prefix counted past the page that ends it, or
+// read_memory_prefix reporting success or the wrong count when it stopped early.
 #include <doctest/doctest.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -57,5 +58,36 @@ TEST_CASE("a write into a pinned image stops where the caller could not write") 
   CHECK(map[page] == std::byte{0});
   CHECK(image.write(addr(page + 8), ones) == EFAULT);
   CHECK(map[page + 8] == std::byte{0});
+  munmap(map, static_cast<size_t>(page) * 2);
+}
+
+TEST_CASE("how much of a range the caller could write, and could read") {
+  const long page = sysconf(_SC_PAGESIZE);
+  auto* map = static_cast<std::byte*>(mmap(nullptr, static_cast<size_t>(page) * 2, PROT_READ | PROT_WRITE,
+                                           MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+  REQUIRE(map != MAP_FAILED);
+  const auto addr = [&](long offset) { return reinterpret_cast<uint64_t>(map + offset); };
+  CallerImage image;
+  REQUIRE(image.open(getpid()) == 0);
+  REQUIRE(mprotect(map + page, static_cast<size_t>(page), PROT_READ) == 0);
+  uint64_t room = 99;
+  CHECK(image.writable_prefix(addr(0), 16, room) == 0);
+  CHECK(room == 16);
+  CHECK(image.writable_prefix(addr(page - 4), 16, room) == 0);
+  CHECK(room == 4);
+  CHECK(image.writable_prefix(addr(page + 8), 16, room) == 0);
+  CHECK(room == 0);
+  CHECK(image.writable_prefix(addr(0), 0, room) == 0);
+  CHECK(room == 0);
+
+  REQUIRE(mprotect(map + page, static_cast<size_t>(page), PROT_NONE) == 0);
+  std::array<std::byte, 16> out{};
+  size_t got = 99;
+  CHECK(sysvisor::read_memory_prefix(getpid(), addr(page - 6), out, got) == EFAULT);
+  CHECK(got == 6);
+  CHECK(sysvisor::read_memory_prefix(getpid(), addr(0), out, got) == 0);
+  CHECK(got == 16);
+  CHECK(sysvisor::read_memory_prefix(getpid(), addr(page), out, got) == EFAULT);
+  CHECK(got == 0);
   munmap(map, static_cast<size_t>(page) * 2);
 }
