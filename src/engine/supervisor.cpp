@@ -53,12 +53,30 @@ struct Prepared {
   std::unique_ptr<KinjectSession> kinject;  // -k: loaded and attached, armed by the program's execve
 };
 
+// As with a bind mount, a TO that is a directory maps the whole tree beneath FROM, whether or not
+// FROM was written with a trailing '/'. A TO that does not exist gets one warning (the program
+// may create it later; the rule then maps a file).
+Policy with_redirect_facts(const Policy& policy, const RunOptions& options) {
+  Policy out = policy;
+  for (Redirect& r : out.redirects) {
+    struct stat st {};
+    if (lstat(r.to.c_str(), &st) != 0) {
+      if (options.warn)
+        options.warn(fmt::format("redirect rule '{}' -> '{}': TO does not exist ({})", r.from, r.to, std::strerror(errno)));
+      continue;
+    }
+    if (S_ISDIR(st.st_mode) || (S_ISLNK(st.st_mode) && stat(r.to.c_str(), &st) == 0 && S_ISDIR(st.st_mode)))
+      r.prefix = true;
+  }
+  return out;
+}
+
 Result<Prepared> prepare(const Policy& policy, const RunOptions& options) {
   for (const InjectRule& rule : policy.injects) {
     for (const std::string& w : rule.warnings)
       if (options.warn) options.warn(w);
   }
-  auto compiled = CompiledPolicy::compile(policy);
+  auto compiled = CompiledPolicy::compile(with_redirect_facts(policy, options));
   if (!compiled) return std::move(compiled).error();
   auto filter = build_filter(compiled->filter_rules());
   if (!filter) return std::move(filter).error();

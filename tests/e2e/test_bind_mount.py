@@ -90,6 +90,13 @@ class BindMount(TempDirTest):
         self.assertEqual(supervised[2], native[2], "the tree outside")
         self.assertEqual(supervised[3], [], "nothing may appear at FROM")
 
+    def test_a_directory_to_maps_the_tree_with_or_without_a_trailing_slash(self):
+        to, frm = self.fixture("root")
+        for rule in (f"{frm}={to}", f"{frm}/={to}", f"{frm}={to}/"):
+            with self.subTest(rule=rule):
+                proc = subprocess.run([SYSVISOR, "-r", rule, "cat", f"{frm}/dir/f"], capture_output=True, text=True)
+                self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, "f\n", ""))
+
     def test_cases_as_root(self):
         for name in CASES:
             with self.subTest(case=name):

@@ -148,7 +148,7 @@ t.start(); t.join()
         self.assertEqual(open(out + "2").read(), "hello from my.conf\n")
 
     def test_sysvisor_under_sysvisor_is_refused(self):
-        proc = sv(*self.rule, SYSVISOR, "-r", "/a=/b", "sh", "-c", f"touch {self.path('started')}")
+        proc = sv(*self.rule, SYSVISOR, "-r", f"/a={self.dir}", "sh", "-c", f"touch {self.path('started')}")
         self.assertEqual(proc.returncode, 125)
         self.assertEqual(proc.stderr, "sysvisor: cannot install the seccomp filter: another seccomp listener is "
                                       "already active on this process (sysvisor under sysvisor, or another "
