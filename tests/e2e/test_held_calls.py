@@ -1,8 +1,14 @@
 """Calls the supervisor holds (a redirected FIFO open waiting for its peer, an open waiting for a
-lease break) behave under signals exactly as natively, and a call whose caller has gone leaves
-nothing behind (issue 15). Each case runs the same program with TO bind-mounted at FROM in a
-private mount namespace (unshare -m) and under sysvisor -r FROM=TO, as root and as uid 65534, and
-compares what it saw; times are bounded, never asserted to the millisecond."""
+lease break) behave under signals exactly as natively, a call whose caller has gone leaves
+nothing behind, and under prlimit's limits the program's calls fail as natively (issue 15). Each
+case runs the same program with TO bind-mounted at FROM in a private mount namespace (unshare -m)
+and under sysvisor -r FROM=TO, as root and as another uid, and compares what it saw; times are
+bounded, never asserted to the millisecond.
+
+Mutants these tests kill (each checked by hand): Executor::kMaxJobs lowered under 1,000 (openers
+fail EAGAIN instead of being held); Executor::check() not killing a gone call's open helper
+(1,000 threads stay); a watcher that waits for each cancelled job to end (a signal to a call
+still held waits 1.2 s for the cleanup after 1,000 killed openers)."""
 import os
 import re
 import signal
@@ -14,12 +20,33 @@ import unittest
 from common import NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, helper, main
 
 HELD = helper("held_open")
+LIMITS = helper("limits")
+
+
+def as_user(argv, user):
+    """argv run as `user`: "root" (as is), "nobody" (uid 65534) or a uid number."""
+    if user == "root":
+        return list(argv)
+    uid = NOBODY_UID if user == "nobody" else int(user)
+    return ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--clear-groups", "--"] + list(argv)
+
+
+def bind_mounted(to, frm, argv, user="root"):
+    """argv with TO bind-mounted at FROM, in a mount namespace of its own (the ground truth)."""
+    inner = " ".join(f"'{a}'" for a in as_user(argv, user))
+    return ["unshare", "-m", "sh", "-c", f"mount --bind '{to}' '{frm}' && exec {inner}"]
 
 
 def outcome(stdout):
     """'open: EINTR after 1.0 s, 1 signal(s)' -> ('EINTR', 1.0, 1)."""
     m = re.search(r"open: (\S+) after ([\d.]+) s, (\d+) signal", stdout)
     return (m.group(1), float(m.group(2)), int(m.group(3))) if m else None
+
+
+def timed(line):
+    """'open: EINTR after 0.3 s' (limits) -> ('EINTR', 0.3)."""
+    m = re.fullmatch(r"open: (\S+) after ([\d.]+) s\n?", line)
+    return (m.group(1), float(m.group(2))) if m else (line, None)
 
 
 class HeldCalls(TempDirTest):
@@ -31,16 +58,6 @@ class HeldCalls(TempDirTest):
         self.frm = "/nonexistent-sysvisor-test/fifo"
         self.mount_point = self.write("from", "")  # a bind mount's FROM must exist
 
-    def as_user(self, argv, user):
-        if user != "nobody":
-            return argv
-        return ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups", "--"] + argv
-
-    def bind_mounted(self, to, frm, argv, user):
-        """argv with TO bind-mounted at FROM, in a mount namespace of its own (the ground truth)."""
-        inner = " ".join(f"'{a}'" for a in self.as_user(argv, user))
-        return ["unshare", "-m", "sh", "-c", f"mount --bind '{to}' '{frm}' && exec {inner}"]
-
     def run_both(self, mode, *extra, peer_after=None, user="root"):
         """The program on a bind mount and under sysvisor through the rule; a peer may open the
         FIFO for writing after `peer_after` seconds each time."""
@@ -48,8 +65,8 @@ class HeldCalls(TempDirTest):
             self.skipTest("needs root and setpriv")
         results = []
         frm = self.mount_point
-        for argv in (self.bind_mounted(self.fifo, frm, [HELD, frm, mode, *extra], user),
-                     self.as_user([SYSVISOR, "-r", f"{frm}={self.fifo}", HELD, frm, mode, *extra], user)):
+        for argv in (bind_mounted(self.fifo, frm, [HELD, frm, mode, *extra], user),
+                     as_user([SYSVISOR, "-r", f"{frm}={self.fifo}", HELD, frm, mode, *extra], user)):
             peer = threading.Timer(peer_after, self.open_peer) if peer_after is not None else None
             if peer:
                 peer.start()
@@ -121,7 +138,7 @@ class HeldCalls(TempDirTest):
         # Root only: a lease is taken on a file one owns (or with CAP_LEASE).
         target = self.write("leased", "data\n")
         frm = self.mount_point
-        native = subprocess.run(self.bind_mounted(target, frm, [HELD, frm, "lease"], "root"), capture_output=True,
+        native = subprocess.run(bind_mounted(target, frm, [HELD, frm, "lease"]), capture_output=True,
                                 text=True, timeout=90)
         supervised = subprocess.run([SYSVISOR, "-r", f"{frm}={target}", HELD, frm, "lease"], capture_output=True,
                                     text=True, timeout=90)
@@ -133,40 +150,65 @@ class HeldCalls(TempDirTest):
         self.assertLess(s[1], n[1] + 1.0, (n, s))  # natively a fraction of a second, not lease-break-time
 
     def test_openers_killed_while_held_leave_no_supervisor_thread(self):
-        # 100 children block in a redirected FIFO open and are killed; the program then waits.
-        program = ("import os, signal, sys, time\n"
-                   "kids = []\n"
-                   "for i in range(100):\n"
-                   "    pid = os.fork()\n"
-                   "    if pid == 0:\n"
-                   f"        os.open({self.frm!r}, os.O_RDONLY)\n"
-                   "        os._exit(0)\n"
-                   "    kids.append(pid)\n"
-                   "time.sleep(1.0)\n"
-                   "for pid in kids: os.kill(pid, signal.SIGKILL)\n"
-                   "for pid in kids: os.waitpid(pid, 0)\n"
-                   "print('killed', flush=True)\n"
-                   "sys.stdin.readline()\n")
-        proc = subprocess.Popen([SYSVISOR, "--threads", "2", "-r", f"{self.frm}={self.fifo}", "python3", "-c",
-                                 program], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                text=True)
+        # 1,000 children block in a redirected FIFO open, each held on a thread of sysvisor's own,
+        # and are killed: sysvisor goes back to its usual threads (the executor's watcher stays)
+        # and keeps no open helper.
+        n = 1000
+        proc = subprocess.Popen([SYSVISOR, "--threads", "2", "-r", f"{self.frm}={self.fifo}", LIMITS, "openers",
+                                 self.frm, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
         self.procs = [proc]
-        try:
-            time.sleep(0.5)
-            held = len(os.listdir(f"/proc/{proc.pid}/task"))  # the openers are held right now
-            self.assertEqual(proc.stdout.readline(), "killed\n")
-            deadline = time.time() + 3
-            while time.time() < deadline and len(os.listdir(f"/proc/{proc.pid}/task")) > 8:
-                time.sleep(0.1)
-            left = len(os.listdir(f"/proc/{proc.pid}/task"))
-            self.assertGreater(held, 50)  # the test saw the calls held on threads of their own
-            self.assertLessEqual(left, 8, f"{left} threads after the openers died ({held} while held)")
-        finally:
-            proc.stdin.write("\n")
-            proc.stdin.close()
-            proc.wait(timeout=10)
-        self.assertEqual(proc.returncode, 0, proc.stderr.read())
+        tasks = lambda: len(os.listdir(f"/proc/{proc.pid}/task"))  # noqa: E731
+        self.assertEqual(proc.stdout.readline(), "ready\n")
+        usual = tasks()
+        started = time.monotonic()
+        self.tell(proc, f"forked {n}\n")
+        held = wait_for(lambda: tasks() >= usual + n, tasks, 10)
+        self.assertGreaterEqual(held, usual + n, f"{held} threads with {n} openers held ({usual} before)")
+        self.tell(proc, f"killed {n}, exited 0\n")  # none returned from its open: all were held
+        killed = time.monotonic()
+        # The program's own open, held while sysvisor cleans up after the 1,000: a SIGALRM 0.3 s
+        # later ends it as natively, not once the cleanup is over.
+        line = proc.stdout.readline()
+        self.assertEqual(timed(line)[0], "EINTR", line)
+        self.assertLess(timed(line)[1], 0.8, "the signal waited for the cleanup")
+        left = wait_for(lambda: tasks() <= usual + 1, tasks, 10)
+        self.assertLessEqual(left, usual + 1, f"{left} threads after the openers died ({usual} before)")
+        self.assertEqual(len(children_of(proc.pid)), 1, "an open helper outlived its call")  # the program
+        print(f"\n{n} openers held in {killed - started:.1f} s; threads back to {left} in "
+              f"{time.monotonic() - killed:.1f} s", flush=True)
+        proc.stdin.write("\n")
+        proc.stdin.close()
+        self.assertEqual(proc.wait(timeout=10), 0, proc.stderr.read())
+        self.assertEqual(proc.stderr.read(), "")
 
+    def tell(self, proc, expected):
+        """Lets the program take its next step; asserts what it says about it."""
+        proc.stdin.write("\n")
+        proc.stdin.flush()
+        self.assertEqual(proc.stdout.readline(), expected)
+
+
+def wait_for(done, value, timeout):
+    """Polls until done() or timeout seconds have passed; returns value() then."""
+    deadline = time.monotonic() + timeout
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return value()
+
+
+def children_of(pid):
+    """The processes whose parent is pid."""
+    kids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if fields[1] == str(pid):
+            kids.append(int(entry))
+    return kids
 
 if __name__ == "__main__":
     main()
