@@ -8,9 +8,14 @@ bounded, never asserted to the millisecond.
 Mutants these tests kill (each checked by hand): Executor::kMaxJobs lowered under 1,000 (openers
 fail EAGAIN instead of being held); Executor::check() not killing a gone call's open helper
 (1,000 threads stay); a watcher that waits for each cancelled job to end (a signal to a call
-still held waits 1.2 s for the cleanup after 1,000 killed openers)."""
+still held waits 1.2 s for the cleanup after 1,000 killed openers); Executor::run() catching
+only std::bad_alloc (out of threads, sysvisor hangs at exit or the call fails ENOMEM);
+Session::serve() returning quietly when no receiver starts (exit 0, the program left behind); the
+serving thread's start in supervise() unguarded ("internal error", the program left behind)."""
 import os
+import random
 import re
+import shutil
 import signal
 import subprocess
 import threading
@@ -209,6 +214,123 @@ def children_of(pid):
         if fields[1] == str(pid):
             kids.append(int(entry))
     return kids
+
+
+def uids_in_use():
+    """The real uids of every process."""
+    uids = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/status") as f:
+                uids.append(int(next(line for line in f if line.startswith("Uid:")).split()[1]))
+        except (OSError, StopIteration, ValueError):
+            continue
+    return uids
+
+
+def unused_uid():
+    """A uid no process has. RLIMIT_NPROC counts every process of the uid on the machine: with
+    the shared 65534 (other suites run as it meanwhile) the counts would vary from run to run."""
+    used = set(uids_in_use())
+    while True:
+        uid = random.randrange(1_000_000, 1_000_000_000)
+        if uid not in used:
+            return uid
+
+
+class Nproc:
+    """What `limits nproc` printed: opens [(errno, seconds)] before the forks, at the limit, with
+    one child gone, with all gone; forked (count, errno)."""
+
+    def __init__(self, proc):
+        self.proc = proc
+        lines = proc.stdout.splitlines(keepends=True)
+        self.opens = [timed(line) for line in lines[:1] + lines[2:]]
+        m = re.fullmatch(r"forked (\d+), then (\S+)\n", lines[1]) if len(lines) > 1 else None
+        self.forked = (int(m.group(1)), m.group(2)) if m else None
+
+
+class ResourceLimits(TempDirTest):
+    """prlimit --nproc and --nofile: the same program natively (TO bind-mounted at FROM) and under
+    sysvisor -r FROM=TO; sysvisor exits with the program's status and prints nothing else."""
+
+    def setUp(self):
+        super().setUp()
+        if not can_run_as_nobody() or not shutil.which("prlimit") or not shutil.which("unshare"):
+            self.skipTest("needs root, setpriv, prlimit and unshare")
+        self.fifo = self.path("fifo")
+        os.mkfifo(self.fifo)
+        os.chmod(self.fifo, 0o666)
+        self.file = self.write("file", "data\n")
+        self.frm = self.write("from", "")  # a bind mount's FROM must exist
+
+    def assertOwnLines(self, proc):
+        """Exit status 23 is the program's; anything sysvisor says is a `sysvisor:` line."""
+        self.assertEqual(proc.returncode, 23, proc.stdout + proc.stderr)
+        for line in proc.stderr.splitlines():
+            self.assertTrue(line.startswith("sysvisor: "), proc.stderr)
+
+    def nproc_run(self, make_argv):
+        """Runs make_argv(uid) for a fresh uid; nothing of that uid may be left afterwards."""
+        uid = unused_uid()
+        proc = subprocess.run(make_argv(uid), capture_output=True, text=True, timeout=30)
+        self.assertFalse(uid in uids_in_use(), f"a process of uid {uid} outlived the run")
+        return Nproc(proc)
+
+    def test_nproc_limit(self):
+        # RLIMIT_NPROC is not enforced for root: the program runs as a uid of its own.
+        limit = 40
+        prl = ["prlimit", f"--nproc={limit}", "--"]
+        prog = [LIMITS, "nproc", self.frm]
+        rule = ["-r", f"{self.frm}={self.fifo}"]
+        native = self.nproc_run(lambda uid: bind_mounted(self.fifo, self.frm, prl + as_user(prog, uid)))
+        self.assertOwnLines(native.proc)
+        self.assertEqual(native.forked, (limit - 1, "EAGAIN"))
+        self.assertEqual([e for e, _ in native.opens], ["EINTR"] * 4, native.proc.stdout)
+        # sysvisor as root (not counted), the program as the uid: every result is the native one.
+        root = self.nproc_run(lambda uid: prl + [SYSVISOR, *rule, *as_user(prog, uid)])
+        self.assertOwnLines(root.proc)
+        self.assertEqual(root.forked, native.forked)
+        self.assertEqual([e for e, _ in root.opens], ["EINTR"] * 4, root.proc.stdout)
+        # sysvisor as the uid too: its threads count against the same limit, so once the program has
+        # used it up a call sysvisor must hold on a thread of its own fails at once with EAGAIN, as
+        # a kernel out of threads fails (not ENOMEM, not a hang, not sysvisor's death); once the
+        # children are gone, calls are held again.
+        user = self.nproc_run(lambda uid: prl + as_user([SYSVISOR, *rule, *prog], uid))
+        self.assertOwnLines(user.proc)
+        self.assertEqual(user.forked[1], "EAGAIN", user.proc.stdout)
+        self.assertLess(user.forked[0], native.forked[0])  # the limit was shared with sysvisor's threads
+        self.assertEqual([e for e, _ in user.opens], ["EINTR", "EAGAIN", "EAGAIN", "EINTR"], user.proc.stdout)
+        self.assertLess(max(user.opens[1][1], user.opens[2][1]), 0.2)
+        for run in (root, user):  # an EINTR comes when the native one does
+            for (err, secs), (native_err, native_secs) in zip(run.opens, native.opens):
+                if err == native_err:
+                    self.assertLess(abs(secs - native_secs), 0.3, run.proc.stdout)
+
+
+    def test_nproc_limit_below_what_sysvisor_needs(self):
+        # sysvisor as the uid under limits from 1 task up: where it cannot start (its fork, the
+        # thread that serves, the first receiver) one line naming the cause, exit 125, and the
+        # program never ran and is gone; from there on the program's status, its calls failing
+        # EAGAIN at once while sysvisor has no thread for them.
+        codes = set()
+        for limit in range(1, 8):
+            run = self.nproc_run(lambda uid: ["prlimit", f"--nproc={limit}", "--"] + as_user(
+                [SYSVISOR, "--threads", "2", "-r", f"{self.frm}={self.fifo}", LIMITS, "nproc", self.frm], uid))
+            proc = run.proc
+            codes.add(proc.returncode)
+            if proc.returncode == 125:
+                self.assertEqual(proc.stdout, "")
+                self.assertRegex(proc.stderr, r"\Asysvisor: [^\n]*Resource temporarily unavailable[^\n]*\n\Z")
+                self.assertNotIn("internal error", proc.stderr)
+                continue
+            self.assertOwnLines(proc)
+            self.assertEqual(len(run.opens), 4, proc.stdout)
+            for err, secs in run.opens:
+                self.assertIn(err, ("EINTR", "EAGAIN"), proc.stdout)
+                self.assertLess(secs, 0.2 if err == "EAGAIN" else 0.7, proc.stdout)
+        self.assertEqual(codes, {125, 23})  # the sweep crossed what sysvisor needs to start
+
 
 if __name__ == "__main__":
     main()
