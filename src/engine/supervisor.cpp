@@ -93,7 +93,12 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   if (!prepared.compiled.redirects().empty()) {
     // ADDFD with SEND (Linux 5.14) is what redirection answers with.
     spec.check_listener = [](int fd) -> Result<void> {
-      if (NotifyFd(UniqueFd(dup(fd))).supports_addfd_send()) return {};
+      UniqueFd copy(dup(fd));
+      if (!copy) {
+        const int err = errno;  // EMFILE: our own descriptors count against the program's RLIMIT_NOFILE
+        return make_error(err, fmt::format("dup of the listener: {}", std::strerror(err)));
+      }
+      if (NotifyFd(std::move(copy)).supports_addfd_send()) return {};
       return make_error(ENOSYS, "this kernel lacks SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND "
                                 "(Linux 5.14), which redirection needs");
     };
