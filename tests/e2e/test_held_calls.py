@@ -6,7 +6,7 @@ and under sysvisor -r FROM=TO, as root and as another uid, and compares what it 
 bounded, never asserted to the millisecond.
 
 Mutants these tests kill (each checked by hand): Executor::kMaxJobs lowered under 1,000 (openers
-fail EAGAIN instead of being held); Executor::check() not killing a gone call's open helper
+fail EAGAIN instead of being held) or raised over 1,024 (the 1,025th is held); Executor::check() not killing a gone call's open helper
 (1,000 threads stay); a watcher that waits for each cancelled job to end (a signal to a call
 still held waits 1.2 s for the cleanup after 1,000 killed openers); Executor::run() catching
 only std::bad_alloc (out of threads, sysvisor hangs at exit or the call fails ENOMEM);
@@ -189,6 +189,32 @@ class HeldCalls(TempDirTest):
         self.assertEqual(proc.wait(timeout=10), 0, proc.stderr.read())
         self.assertEqual(proc.stderr.read(), "")
 
+    def test_the_call_after_1024_held_fails_eagain(self):
+        # The executor holds at most 1,024 calls: the 1,025th opener fails at once with EAGAIN (a
+        # kernel out of threads), the others stay held, and sysvisor goes on.
+        n = 1025
+        proc = subprocess.Popen([SYSVISOR, "--threads", "2", "-r", f"{self.frm}={self.fifo}", LIMITS, "openers",
+                                 self.frm, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+        self.procs = [proc]
+        tasks = lambda: len(os.listdir(f"/proc/{proc.pid}/task"))  # noqa: E731
+        self.assertEqual(proc.stdout.readline(), "ready\n")
+        usual = tasks()
+        self.tell(proc, f"forked {n}\n")
+        held = wait_for(lambda: tasks() >= usual + 1024, tasks, 10)
+        program = next(pid for pid, name, _ in children_of(proc.pid) if name == "limits")
+        exited = lambda: sum(state == "Z" for _, _, state in children_of(program))  # noqa: E731
+        wait_for(lambda: exited() > 0, exited, 10)  # one opener has had its answer
+        self.tell(proc, "killed 1024, exited 1 (the last: EAGAIN)\n")
+        self.assertGreaterEqual(held, usual + 1024)
+        # The program's own open comes while the 1,024 jobs are being torn down: held (EINTR) or,
+        # if none has ended yet, EAGAIN; what matters is that sysvisor answers and goes on.
+        self.assertIn(timed(proc.stdout.readline())[0], ("EINTR", "EAGAIN"))
+        proc.stdin.write("\n")
+        proc.stdin.close()
+        self.assertEqual(proc.wait(timeout=10), 0, proc.stderr.read())
+        self.assertEqual(proc.stderr.read(), "")
+
     def tell(self, proc, expected):
         """Lets the program take its next step; asserts what it says about it."""
         proc.stdin.write("\n")
@@ -205,16 +231,17 @@ def wait_for(done, value, timeout):
 
 
 def children_of(pid):
-    """The processes whose parent is pid."""
+    """The processes whose parent is pid, as (pid, name, state) from /proc/PID/stat."""
     kids = []
     for entry in os.listdir("/proc"):
         try:
             with open(f"/proc/{entry}/stat") as f:
-                fields = f.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
+                head, tail = f.read().rsplit(")", 1)
+        except (OSError, ValueError):
             continue
+        fields = tail.split()
         if fields[1] == str(pid):
-            kids.append(int(entry))
+            kids.append((int(entry), head.split("(", 1)[1], fields[0]))
     return kids
 
 

@@ -4,8 +4,9 @@
  *                           each open PATH for reading (a FIFO nobody writes: each open is held);
  *                           prints "forked N" and waits for a line; kills the children (SIGKILL),
  *                           reaps them and prints "killed K, exited E" (K died of SIGKILL, E
- *                           returned from their open); opens PATH itself as nproc does below and
- *                           prints the result; waits for a line; exits 0
+ *                           returned from their open, followed by "(the last: ERRNO)" when E > 0);
+ *                           opens PATH itself as nproc does below and prints the result; waits
+ *                           for a line; exits 0
  *   limits nofile PATH      opens PATH for reading, keeping every descriptor, until an open fails;
  *                           prints "opened K, then ERRNO"; exits 23
  *   limits nproc PATH       opens PATH (a FIFO nobody writes) for reading with a SIGALRM handler
@@ -32,6 +33,7 @@ enum { kStatus = 23, kMaxChildren = 100000 };
 
 static pid_t g_children[kMaxChildren];
 static int g_count;
+static int g_exit_errno; /* the last exited child's status: the errno of its open, 0 if it opened */
 
 static void on_alarm(int sig) { (void)sig; }
 
@@ -56,8 +58,12 @@ static int kill_children(int* exited) {
   for (int i = 0; i < g_count; ++i) {
     int status = 0;
     if (waitpid(g_children[i], &status, 0) < 0) continue;
-    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) ++killed;
-    else ++*exited;
+    if (WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL) {
+      ++killed;
+    } else {
+      ++*exited;
+      g_exit_errno = WIFEXITED(status) ? WEXITSTATUS(status) : 0;
+    }
   }
   g_count = 0;
   return killed;
@@ -77,7 +83,7 @@ static int openers(const char* path, int n) {
       kill_children(&exited);
       return 1;
     }
-    if (pid == 0) _exit(open(path, O_RDONLY) < 0 ? 2 : 0);
+    if (pid == 0) _exit(open(path, O_RDONLY) < 0 ? errno : 0);
     g_children[g_count] = pid;
   }
   printf("forked %d\n", n);
@@ -85,7 +91,8 @@ static int openers(const char* path, int n) {
   wait_for_line();
   int exited = 0;
   const int killed = kill_children(&exited);
-  printf("killed %d, exited %d\n", killed, exited);
+  if (exited > 0) printf("killed %d, exited %d (the last: %s)\n", killed, exited, err_name(g_exit_errno));
+  else printf("killed %d, exited 0\n", killed);
   fflush(stdout);
   timed_open(path);
   wait_for_line();
