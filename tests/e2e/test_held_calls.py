@@ -267,6 +267,12 @@ def unused_uid():
             return uid
 
 
+def sanitizer_runtimes():
+    """The sanitizer runtimes sysvisor is linked with (a -DSYSVISOR_SANITIZE build)."""
+    out = subprocess.run(["ldd", SYSVISOR], capture_output=True, text=True).stdout
+    return [lib for lib in ("libasan", "libubsan", "libtsan") if lib in out]
+
+
 class Nproc:
     """What `limits nproc` printed: opens [(errno, seconds)] before the forks, at the limit, with
     one child gone, with all gone; forked (count, errno)."""
@@ -302,7 +308,9 @@ class ResourceLimits(TempDirTest):
     def nproc_run(self, make_argv):
         """Runs make_argv(uid) for a fresh uid; nothing of that uid may be left afterwards."""
         uid = unused_uid()
-        proc = subprocess.run(make_argv(uid), capture_output=True, text=True, timeout=30)
+        # LeakSanitizer's check at exit needs a thread of its own, which the limit may not leave.
+        env = dict(os.environ, ASAN_OPTIONS=f"{os.environ.get('ASAN_OPTIONS', '')}:detect_leaks=0")
+        proc = subprocess.run(make_argv(uid), capture_output=True, text=True, timeout=30, env=env)
         self.assertFalse(uid in uids_in_use(), f"a process of uid {uid} outlived the run")
         return Nproc(proc)
 
@@ -388,6 +396,8 @@ class ResourceLimits(TempDirTest):
         # receivers the next call may come before the last copy is closed). Below 7 it cannot start:
         # one line naming EMFILE, exit 125; below 9 its own table fills first and the program's
         # redirected opens fail EMFILE early (sysvisor out of descriptors), never anything else.
+        if "libubsan" in sanitizer_runtimes():
+            self.skipTest("UBSan's vptr check needs a descriptor of its own: with none left it reports false errors")
         codes = set()
         for limit in range(4, 12):
             native, supervised = self.nofile_runs(limit)
