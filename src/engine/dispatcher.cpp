@@ -187,7 +187,12 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   if (notify_.id_valid(call.id) != 0) return;
   RuleHits::add(hits_.redirects, v.rule);
   Redirection& r = *v.redirection;
-  if (creds_error != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
+  if (creds_error != 0) {
+    // Out of descriptors or memory: the program's call fails as it would for want of them; else
+    // the caller's rights are unknown and nothing is done with ours.
+    const bool short_of = creds_error == EMFILE || creds_error == ENFILE || creds_error == ENOMEM;
+    return answer(call, Reply::err(short_of ? creds_error : EACCES), "redirect", r.target, v.path);
+  }
   {
     const std::optional<AssumedCredentials> as = assume(creds);
     if (as && as->error() != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
@@ -210,6 +215,10 @@ std::optional<AssumedCredentials> Dispatcher::assume(const std::optional<Credent
 // caller.)
 void Dispatcher::hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds) {
   const Redirection& r = *v.redirection;
+  // The kernel takes the descriptor slot before it waits for a FIFO's peer: a full table is EMFILE
+  // at once, never a wait.
+  if (bool full = false; thread_fd_table_full(call.tid, thread_group(call.tid), full) == 0 && full)
+    return answer(call, Reply::err(EMFILE), "redirect", r.target, v.path);
   auto held = std::make_shared<HeldCall>();
   held->id = call.id;
   held->tid = call.tid;

@@ -3,7 +3,6 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <algorithm>
 #include <chrono>
 #include <system_error>
 #include <vector>
@@ -61,15 +60,19 @@ void Executor::watch() {
   while (!stopping_) {
     reap_done();
     std::vector<std::shared_ptr<HeldCall>> held;
+    std::vector<std::shared_ptr<HeldCall>> cancelled;
     for (const Job& job : jobs_)
-      if (!job.done.load() && !job.held->cancelled.load()) held.push_back(job.held);
-    if (held.empty()) {
-      // Nothing to watch: sleep until a job comes (or, while cancelled work finishes, look again).
-      if (jobs_.empty()) cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
-      else cv_.wait_for(lock, kWatchPeriod);
+      if (!job.done.load()) (job.held->cancelled.load() ? cancelled : held).push_back(job.held);
+    if (held.empty() && cancelled.empty()) {
+      // Nothing to watch (what jobs_ still holds has just finished): sleep until a job comes.
+      cv_.wait(lock, [this] { return stopping_ || !jobs_.empty(); });
       continue;
     }
     lock.unlock();
+    // Cancelled work may have started its open helper after the first kill: kill it again. The
+    // watcher never waits for cancelled work to end, so that a thousand calls gone at once do
+    // not delay the signals of the calls still held.
+    for (const auto& h : cancelled) cancel_open(h->open_helper);
     for (const auto& h : held) check(*h);
     lock.lock();
     cv_.wait_for(lock, kWatchPeriod, [this] { return stopping_; });
@@ -92,27 +95,12 @@ void Executor::check(HeldCall& held) {
     std::lock_guard lock(mutex_);
     cv_.notify_all();  // a sleeping delay wakes
   }
-  release(held);
-}
-
-// An open in a killable helper (a FIFO waiting for its peer, a lease break): kill the helper until
-// the work has returned (it may not have started the helper yet). The job thread is joined by
-// reap_done() or cancel_all().
-void Executor::release(HeldCall& held) {
-  for (int tries = 0; tries < 200; ++tries) {
-    {
-      std::lock_guard lock(mutex_);
-      const bool running = std::any_of(jobs_.begin(), jobs_.end(),
-                                       [&](const Job& j) { return j.held.get() == &held && !j.done.load(); });
-      if (!running) return;
-    }
-    cancel_open(held.open_helper);
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
+  cancel_open(held.open_helper);  // an open in a killable helper (a FIFO's peer, a lease break) ends
 }
 
 // At shutdown no task uses the filter: every held call is gone; sleeping work wakes, and an open
-// in a killable helper is killed.
+// in a killable helper is killed (all of them at once, again until each job has ended: a job may
+// start its helper after the first kill).
 void Executor::cancel_all() {
   std::unique_lock lock(mutex_);
   stopping_ = true;
@@ -122,16 +110,14 @@ void Executor::cancel_all() {
   lock.unlock();
   if (watcher.joinable()) watcher.join();
   lock.lock();
-  while (!jobs_.empty()) {
-    Job& job = jobs_.front();
+  while (true) {
+    reap_done();
+    if (jobs_.empty()) return;
+    for (Job& job : jobs_)
+      if (!job.done.load()) cancel_open(job.held->open_helper);
     lock.unlock();
-    while (!job.done.load()) {
-      release(*job.held);
-      std::this_thread::sleep_for(std::chrono::milliseconds(1));
-    }
-    job.thread.join();
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
     lock.lock();
-    jobs_.pop_front();
   }
 }
 

@@ -71,7 +71,6 @@ class Executor {
   void reap_done();           // caller holds mutex_
   void watch();               // the watcher thread's loop
   void check(HeldCall& held);  // one look at a held call; caller holds no lock
-  void release(HeldCall& held);  // unblocks the work of a cancelled call
 
   const NotifyFd& notify_;
   std::mutex mutex_;

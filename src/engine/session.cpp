@@ -3,7 +3,9 @@
 #include <sched.h>
 #include <sys/stat.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <cstring>
 #include <string_view>
 #include <system_error>
 #include <thread>
@@ -21,7 +23,13 @@ bool Session::two_step_addfd(const Launched& child, int receivers) {
   return receivers == 1;
 }
 
-void Session::serve(int threads) {
+Error thread_start_error(const std::system_error& e) {
+  const int err = e.code().value();
+  return make_error(err, fmt::format("cannot start a thread to serve the program: {}{}", std::strerror(err),
+                                     err == EAGAIN ? " (the process limit, RLIMIT_NPROC?)" : ""));
+}
+
+Result<void> Session::serve(int threads) {
   // The program's umask is applied by hand to files we create: this thread (and the receivers and
   // workers it starts, which share its fs struct) gets its own so that umask(0) leaves the rest of
   // the process alone.
@@ -41,8 +49,9 @@ void Session::serve(int threads) {
         }
       });
     } catch (const std::system_error& e) {
+      // With none, nothing would serve the program's first call (its starting execve): it never ran.
+      if (receivers.empty()) return thread_start_error(e);
       log_.warn(fmt::format("starting receiver {} of {}: {}", i + 1, threads, e.what()));
-      if (receivers.empty()) return;  // nothing serves the listener: the kernel fails the calls
       break;
     }
   }
@@ -50,6 +59,7 @@ void Session::serve(int threads) {
   for (std::thread& t : receivers) t.join();
   executor_.cancel_all();
   status_ = monitor_.finish();
+  return {};
 }
 
 RunResult Session::result() {

@@ -2,6 +2,8 @@
 // the monitor around one listener — until no task uses the filter; then the result.
 #pragma once
 
+#include <system_error>
+
 #include "engine/call_log.hpp"
 #include "engine/dispatcher.hpp"
 #include "engine/executor.hpp"
@@ -15,6 +17,9 @@
 
 namespace sysvisor {
 
+// The error for a thread sysvisor could not start (EAGAIN: the user's process limit, or memory).
+Error thread_start_error(const std::system_error& e);
+
 class Session {
  public:
   // `receivers`: how many threads will serve the listener (serve()).
@@ -25,8 +30,9 @@ class Session {
                     two_step_addfd(child, receivers)),
         monitor_(notify_, child, compiled.injects().empty() ? nullptr : &counts_, process, log_) {}
 
-  // Serves until no task uses the filter; `threads` receivers share the listener.
-  void serve(int threads);
+  // Serves until no task uses the filter; `threads` receivers share the listener. An error when
+  // not one receiver could be started (nothing served the program: the caller kills it).
+  Result<void> serve(int threads);
   // The outcome (once, after serve()).
   RunResult result();
 

@@ -13,6 +13,7 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <system_error>
 #include <thread>
 
 #include <fmt/format.h>
@@ -115,7 +116,12 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   if (!prepared.compiled.redirects().empty()) {
     // ADDFD with SEND (Linux 5.14) is what redirection answers with.
     spec.check_listener = [](int fd) -> Result<void> {
-      if (NotifyFd(UniqueFd(dup(fd))).supports_addfd_send()) return {};
+      UniqueFd copy(dup(fd));
+      if (!copy) {
+        const int err = errno;  // EMFILE: our own descriptors count against the program's RLIMIT_NOFILE
+        return make_error(err, fmt::format("dup of the listener: {}", std::strerror(err)));
+      }
+      if (NotifyFd(std::move(copy)).supports_addfd_send()) return {};
       return make_error(ENOSYS, "this kernel lacks SECCOMP_IOCTL_NOTIF_ADDFD with SECCOMP_ADDFD_FLAG_SEND "
                                 "(Linux 5.14), which redirection needs");
     };
@@ -136,8 +142,17 @@ Result<RunResult> supervise(const Policy& policy, Prepared& prepared, LaunchSpec
   Session session(prepared.compiled, policy, options, process, *child, NotifyFd(child->take_listener()), receivers);
   // Serve from a thread of our own: it unshares its fs struct (umask), which must not affect the
   // caller's thread; the caller's thread stays alive meanwhile, so PR_SET_PDEATHSIG holds.
-  std::thread worker([&session, receivers] { session.serve(receivers); });
-  worker.join();
+  Result<void> served;
+  try {
+    std::thread worker([&session, &served, receivers] { served = session.serve(receivers); });
+    worker.join();
+  } catch (const std::system_error& e) {  // no thread (RLIMIT_NPROC): an error, never an exception
+    served = thread_start_error(e);
+  }
+  if (!served) {
+    child->kill_unserved();
+    return std::move(served).error();
+  }
   RunResult result = session.result();
   if (prepared.kinject) report_kinject(*prepared.kinject, policy, options, child->pid(), result);
   return result;

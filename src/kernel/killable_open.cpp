@@ -42,13 +42,17 @@ int killable_open(const std::function<int()>& open, OpenHelperSlot& slot) noexce
   const pid_t tid = clone(open_in_helper, stack.get() + kStackSize, CLONE_VM | CLONE_FILES | CLONE_VFORK |
                           CLONE_PARENT_SETTID, &job, &slot.tid);
   if (tid < 0) return -errno;
-  __atomic_store_n(&slot.tid, 0, __ATOMIC_SEQ_CST);  // a zombie until reaped: its id is not reused before
+  {
+    std::lock_guard hold(slot.lock);  // a zombie until reaped: no cancel_open() kills it after this
+    __atomic_store_n(&slot.tid, 0, __ATOMIC_SEQ_CST);
+  }
   while (waitpid(tid, nullptr, __WALL) < 0 && errno == EINTR) {
   }
   return job.result;
 }
 
 void cancel_open(OpenHelperSlot& slot) noexcept {
+  std::lock_guard hold(slot.lock);
   const pid_t tid = __atomic_load_n(&slot.tid, __ATOMIC_SEQ_CST);
   if (tid > 0) kill(tid, SIGKILL);
 }

@@ -207,6 +207,8 @@ Result<UniqueFd> wait_for_listener(const LaunchSpec& spec, Handshake* page, int 
 
 }  // namespace
 
+void Launched::kill_unserved() noexcept { kill_child(pidfd_.get()); }
+
 Result<Launched> launch(const LaunchSpec& spec) {
   void* mem = mmap(nullptr, sizeof(Handshake), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
   if (mem == MAP_FAILED) return make_error(errno, fmt::format("mmap: {}", std::strerror(errno)));

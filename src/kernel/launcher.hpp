@@ -60,6 +60,9 @@ class Launched {
   bool killable_wait() const noexcept;
   // errno of a failed execve in the child, 0 if exec succeeded or has not happened yet.
   int exec_errno() const noexcept;
+  // Kills the child and reaps it: for a run that could not start serving the listener (the
+  // child then waits in its first call and nothing else would end it).
+  void kill_unserved() noexcept;
 
  private:
   pid_t pid_;

@@ -1,6 +1,8 @@
 #include "kernel/proc_info.hpp"
 
+#include <dirent.h>
 #include <fcntl.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -36,6 +38,24 @@ ssize_t read_status(pid_t tid, char* buf, size_t size) {
 }
 
 }  // namespace
+
+int thread_fd_table_full(pid_t tid, pid_t tgid, bool& out) {
+  rlimit limit{};
+  if (prlimit(tgid, RLIMIT_NOFILE, nullptr, &limit) != 0) return errno;
+  char path[64];
+  std::snprintf(path, sizeof path, "/proc/%d/fd", static_cast<int>(tid));
+  DIR* dir = opendir(path);
+  if (dir == nullptr) return errno;
+  rlim_t below = 0;
+  while (const dirent* e = readdir(dir)) {
+    char* end = nullptr;
+    const unsigned long fd = std::strtoul(e->d_name, &end, 10);
+    if (e->d_name[0] != '.' && *end == '\0' && fd < limit.rlim_cur) ++below;
+  }
+  closedir(dir);
+  out = below >= limit.rlim_cur;
+  return 0;
+}
 
 int thread_cwd(pid_t tid, std::string& out) {
   char link[64];

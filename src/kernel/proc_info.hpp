@@ -14,6 +14,9 @@ namespace sysvisor {
 int thread_cwd(pid_t tid, std::string& out);
 // What descriptor `fd` of the thread names (readlink of /proc/TID/fd/FD).
 int thread_fd_path(pid_t tid, int fd, std::string& out);
+// Whether every descriptor number below the process's RLIMIT_NOFILE is in use in the thread's
+// table (an open would fail with EMFILE before anything else). 0 or errno.
+int thread_fd_table_full(pid_t tid, pid_t tgid, bool& out);
 // The thread's umask (the "Umask:" line of /proc/TID/status).
 int thread_umask(pid_t tid, mode_t& out);
 // Whether a signal the thread does not block is pending for it or its process (SigPnd and ShdPnd
