@@ -90,9 +90,9 @@ Credentials read_own_credentials() {
   return c;
 }
 
-// Ours never change: read once per thread.
+// Ours never change: read once, by a thread that is not switched (a switch reads them first).
 const Credentials& own_credentials() {
-  thread_local const Credentials own = read_own_credentials();
+  static const Credentials own = read_own_credentials();
   return own;
 }
 
