@@ -4,6 +4,7 @@ Paths come from the environment ctest sets: SYSVISOR, COPYCAT_BIN, HELPERS, SOUR
 """
 import os
 import shutil
+import stat
 import subprocess
 import tempfile
 import unittest
@@ -36,6 +37,25 @@ def sv(*args, **kw):
 
 def can_run_as_nobody():
     return os.geteuid() == 0 and shutil.which("setpriv") is not None
+
+
+def tree(root):
+    """What a case left under `root`: relative path -> (type, uid, gid, mode, link count, contents or
+    link text); directories have no link count (it depends on what they hold)."""
+    out = {}
+    for dirpath, dirnames, filenames in os.walk(root):
+        for name in sorted(dirnames + filenames):
+            p = os.path.join(dirpath, name)
+            st = os.lstat(p)
+            what = None
+            if stat.S_ISLNK(st.st_mode):
+                what = os.readlink(p)
+            elif stat.S_ISREG(st.st_mode):
+                with open(p, "rb") as f:
+                    what = f.read()
+            out[os.path.relpath(p, root)] = (stat.S_IFMT(st.st_mode), st.st_uid, st.st_gid, stat.S_IMODE(st.st_mode),
+                                             0 if stat.S_ISDIR(st.st_mode) else st.st_nlink, what)
+    return out
 
 
 class TempDirTest(unittest.TestCase):

@@ -4,11 +4,10 @@ sysvisor -r FROM/=TO/, from the same fixture, as root and as uid 65534, and comp
 status, the output and the resulting TO tree; under sysvisor FROM itself must stay untouched."""
 import os
 import shutil
-import stat
 import subprocess
 import unittest
 
-from common import NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
+from common import tree, NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
 
 # name -> shell script; $D is FROM, $O a directory outside it.
 CASES = {
@@ -37,23 +36,6 @@ CASES = {
     "cp_a": "cp -a $D/dir $D/dir2 && find $D/dir2 | sort && stat -c %a $D/dir2/f",
     "rename_exdev": "python3 -c \"import os,sys; os.rename(sys.argv[1]+'/a', sys.argv[2]+'/a')\" $D $O 2>&1 | tail -1",
 }
-
-
-def tree(root):
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in sorted(dirnames + filenames):
-            p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            what = None
-            if stat.S_ISLNK(st.st_mode):
-                what = os.readlink(p)
-            elif stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    what = f.read()
-            out[os.path.relpath(p, root)] = (stat.S_IFMT(st.st_mode), st.st_uid, stat.S_IMODE(st.st_mode),
-                                             st.st_nlink if not stat.S_ISDIR(st.st_mode) else 0, what)
-    return out
 
 
 class BindMount(TempDirTest):

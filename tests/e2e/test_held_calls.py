@@ -170,18 +170,23 @@ class HeldCalls(TempDirTest):
         self.assertEqual(s[0], n[0])
         self.assertLess(s[1], n[1] + 1.0, (n, s))  # natively a fraction of a second, not lease-break-time
 
-    def test_openers_killed_while_held_leave_no_supervisor_thread(self):
-        # 1,000 children block in a redirected FIFO open, each held on a thread of sysvisor's own,
-        # and are killed: sysvisor goes back to its usual threads (the executor's watcher stays)
-        # and keeps no open helper.
-        n = 1000
+    def start_openers(self, n):
+        """sysvisor running the `openers` helper for n children; its thread counter, and the count
+        before any opener is held."""
         proc = subprocess.Popen([SYSVISOR, "--threads", "2", "-r", f"{self.frm}={self.fifo}", LIMITS, "openers",
                                  self.frm, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                 stderr=subprocess.PIPE, text=True)
         self.procs = [proc]
         tasks = lambda: len(os.listdir(f"/proc/{proc.pid}/task"))  # noqa: E731
         self.assertEqual(proc.stdout.readline(), "ready\n")
-        usual = tasks()
+        return proc, tasks, tasks()
+
+    def test_openers_killed_while_held_leave_no_supervisor_thread(self):
+        # 1,000 children block in a redirected FIFO open, each held on a thread of sysvisor's own,
+        # and are killed: sysvisor goes back to its usual threads (the executor's watcher stays)
+        # and keeps no open helper.
+        n = 1000
+        proc, tasks, usual = self.start_openers(n)
         started = time.monotonic()
         self.tell(proc, f"forked {n}\n")
         held = wait_for(lambda: tasks() >= usual + n, tasks, 10)
@@ -207,13 +212,7 @@ class HeldCalls(TempDirTest):
         # The executor holds at most 1,024 calls: the 1,025th opener fails at once with EAGAIN (a
         # kernel out of threads), the others stay held, and sysvisor goes on.
         n = 1025
-        proc = subprocess.Popen([SYSVISOR, "--threads", "2", "-r", f"{self.frm}={self.fifo}", LIMITS, "openers",
-                                 self.frm, str(n)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        self.procs = [proc]
-        tasks = lambda: len(os.listdir(f"/proc/{proc.pid}/task"))  # noqa: E731
-        self.assertEqual(proc.stdout.readline(), "ready\n")
-        usual = tasks()
+        proc, tasks, usual = self.start_openers(n)
         self.tell(proc, f"forked {n}\n")
         held = wait_for(lambda: tasks() >= usual + 1024, tasks, 10)
         program = next(pid for pid, name, _ in children_of(proc.pid) if name == "limits")

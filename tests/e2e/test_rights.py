@@ -4,11 +4,10 @@ namespace (unshare -m) — the ground truth. Same script, same fixture, compared
 output, and the resulting tree (contents, owners, modes)."""
 import os
 import shutil
-import stat
 import subprocess
 import unittest
 
-from common import NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
+from common import tree, NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
 
 # Everything nobody tries through FROM: reads, a planted symlink to a root-only file, a file in a
 # 0700 root directory, appends, creates (whose owner shows), access checks, stat, readlink. No
@@ -29,24 +28,6 @@ stat -c "stat sub/inner: %s" "$D/sub/inner" 2>&1 | sed "s/.*: cannot statx.*: /s
 readlink "$D/shadowlink"
 /usr/bin/python3 -c "import os,sys; fd=os.open(sys.argv[1], os.O_RDONLY); print(os.read(fd, 9))" "$D/secret" 2>&1 | tail -1
 """
-
-
-def tree(root):
-    """What a case left behind: path -> (type, uid, gid, mode, contents or link text)."""
-    out = {}
-    for dirpath, dirnames, filenames in os.walk(root):
-        for name in dirnames + filenames:
-            p = os.path.join(dirpath, name)
-            st = os.lstat(p)
-            what = None
-            if stat.S_ISLNK(st.st_mode):
-                what = os.readlink(p)
-            elif stat.S_ISREG(st.st_mode):
-                with open(p, "rb") as f:
-                    what = f.read()
-            out[os.path.relpath(p, root)] = (stat.S_IFMT(st.st_mode), st.st_uid, st.st_gid,
-                                             stat.S_IMODE(st.st_mode), what)
-    return out
 
 
 @unittest.skipUnless(can_run_as_nobody(), "needs root and setpriv")

@@ -257,7 +257,7 @@ void check_agreement(const Policy& policy) {
   }
 }
 
-uint32_t verdict(const Policy& policy, Personality p, const char* name, uint64_t arg0 = 0) {
+uint32_t verdict_args(const Policy& policy, Personality p, const char* name, std::array<uint64_t, 6> args) {
   auto compiled = CompiledPolicy::compile(policy);
   REQUIRE(compiled);
   auto prog = build_filter(compiled->filter_rules());
@@ -265,9 +265,13 @@ uint32_t verdict(const Policy& policy, Personality p, const char* name, uint64_t
   seccomp_data d{};
   d.arch = p == Personality::kX86_64 ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386;
   d.nr = seccomp_syscall_resolve_name_arch(p == Personality::kX86_64 ? SCMP_ARCH_X86_64 : SCMP_ARCH_X86, name);
-  d.args[0] = arg0;
+  for (size_t i = 0; i < 6; ++i) d.args[i] = args[i];
   REQUIRE(d.nr >= 0);
   return run_bpf(*prog, d);
+}
+
+uint32_t verdict(const Policy& policy, Personality p, const char* name, uint64_t arg0 = 0) {
+  return verdict_args(policy, p, name, {arg0});
 }
 
 Policy with_injects(std::initializer_list<const char*> specs) {
@@ -422,22 +426,6 @@ TEST_CASE("everything at once") {
   check_agreement(p);
 }
 
-namespace {
-
-uint32_t verdict_args(const Policy& policy, Personality p, const char* name, std::array<uint64_t, 6> args) {
-  auto compiled = CompiledPolicy::compile(policy);
-  REQUIRE(compiled);
-  auto prog = build_filter(compiled->filter_rules());
-  REQUIRE(prog);
-  seccomp_data d{};
-  d.arch = p == Personality::kX86_64 ? AUDIT_ARCH_X86_64 : AUDIT_ARCH_I386;
-  d.nr = seccomp_syscall_resolve_name_arch(p == Personality::kX86_64 ? SCMP_ARCH_X86_64 : SCMP_ARCH_X86, name);
-  for (size_t i = 0; i < 6; ++i) d.args[i] = args[i];
-  REQUIRE(d.nr >= 0);
-  return run_bpf(*prog, d);
-}
-
-}  // namespace
 
 // Mutants this kills (checked by editing policy_filter.cpp): argN tests dropped from the filter
 // (ALLOW expected for a failing call, ERRNO seen), a multi-bit argN&M compiled as "all bits", i386
