@@ -10,6 +10,7 @@
 #include <cassert>
 #include <cerrno>
 #include <climits>
+#include <cstdio>
 #include <cstring>
 #include <vector>
 
@@ -82,6 +83,25 @@ int open_target(const Syscall& c, const std::string& target, const OpenArgs& arg
   return static_cast<int>(syscall(SYS_openat2, AT_FDCWD, target.c_str(), &how, sizeof how));
 }
 
+// The kernel cannot inject an O_PATH descriptor (SECCOMP_IOCTL_NOTIF_ADDFD takes files with
+// fget(), which refuses them). The target was opened O_PATH, with the kernel's own checks (search
+// rights only, O_NOFOLLOW, O_DIRECTORY); a directory or a regular file then gets a read-only
+// descriptor of the same file instead, which does all that an O_PATH one does (fstat, fchdir,
+// *at() calls, /proc/self/fd) and a little more (sysvisor(1), BUGS). Anything else, or one we may
+// not read, stays refused as the kernel refuses it: EBADF.
+Reply path_descriptor(UniqueFd file, int flags) {
+  struct stat st {};
+  if (fstat(file.get(), &st) != 0) return Reply::err(errno);
+  if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) return Reply::err(EBADF);
+  char self[64];
+  std::snprintf(self, sizeof self, "/proc/self/fd/%d", file.get());
+  const int dir = S_ISDIR(st.st_mode) ? O_DIRECTORY : 0;
+  UniqueFd readable(open(self, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC | dir));
+  if (!readable) return Reply::err(EBADF);
+  if (dir == 0) fcntl(readable.get(), F_SETFL, 0);
+  return Reply::inject(std::move(readable), (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0);
+}
+
 Reply act_open(const Syscall& c, const Redirection& r, RedirectAct& act) {
   OpenHelperSlot* helper = act.wait == OpenWait::kMayBlock ? act.helper : nullptr;
   auto args = open_args(c);
@@ -117,6 +137,7 @@ Reply act_open(const Syscall& c, const Redirection& r, RedirectAct& act) {
     struct stat st {};
     if (fstat(file.get(), &st) == 0 && S_ISREG(st.st_mode) && st.st_size > kMaxNonLfs) return Reply::err(EOVERFLOW);
   }
+  if ((flags & O_PATH) != 0) return path_descriptor(std::move(file), flags);
   return Reply::inject(std::move(file), (flags & O_CLOEXEC) != 0 ? O_CLOEXEC : 0);
 }
 

@@ -34,6 +34,10 @@ CASES = {
                    "sqlite3 $D/w \"select x from t;\"",
     "tar_x": "tar cf $O/t.tar -C $O/.. out/src && tar xf $O/t.tar -C $D && find $D/out | sort",
     "cp_a": "cp -a $D/dir $D/dir2 && find $D/dir2 | sort && stat -c %a $D/dir2/f",
+    "cp_into_dir": "cp $O/src/s $D/ && cp $O/src/s $D/dir && ls $D $D/dir",
+    "install": "install -m 640 $O/src/s $D/inst && stat -c %a $D/inst && install -d $D/i/j && ls $D/i",
+    "o_path": "python3 -c \"import os,sys; fd=os.open(sys.argv[1], os.O_PATH|os.O_DIRECTORY); "
+              "print(os.stat('a', dir_fd=fd).st_size)\" $D",
     "rename_exdev": "python3 -c \"import os,sys; os.rename(sys.argv[1]+'/a', sys.argv[2]+'/a')\" $D $O 2>&1 | tail -1",
 }
 
