@@ -7,9 +7,10 @@ import shutil
 import subprocess
 import unittest
 
-from common import tree, NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
+from common import tree, HELPERS, NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
 
-# name -> shell script; $D is FROM, $O a directory outside it.
+# name -> shell script; $D is FROM, $O a directory outside it, $HELPERS the C helpers (raw calls of
+# both architectures: tests/helpers/path_calls.c).
 CASES = {
     "mv": "mv $D/a $D/b && ls $D",
     "mv_out_and_back": "mv $D/a $O/a && mv $O/a $D/c && ls $D $O",
@@ -38,6 +39,8 @@ CASES = {
     "install": "install -m 640 $O/src/s $D/inst && stat -c %a $D/inst && install -d $D/i/j && ls $D/i",
     "o_path": "python3 -c \"import os,sys; fd=os.open(sys.argv[1], os.O_PATH|os.O_DIRECTORY); "
               "print(os.stat('a', dir_fd=fd).st_size)\" $D",
+    "raw_x86_64": "$HELPERS/path_calls $D",
+    "raw_i386": "$HELPERS/path_calls_i386 $D",
     "rename_exdev": "python3 -c \"import os,sys; os.rename(sys.argv[1]+'/a', sys.argv[2]+'/a')\" $D $O 2>&1 | tail -1",
 }
 
@@ -59,7 +62,7 @@ class BindMount(TempDirTest):
 
     def run_case(self, script, user, supervised):
         to, frm = self.fixture(user)
-        env = dict(os.environ, D=frm, O=self.path("out"), LC_ALL="C", SCRIPT=script)
+        env = dict(os.environ, D=frm, O=self.path("out"), LC_ALL="C", SCRIPT=script, HELPERS=HELPERS)
         drop = f"setpriv --reuid={NOBODY_UID} --regid={NOBODY_UID} --clear-groups --" if user == "nobody" else ""
         if supervised:
             argv = [SYSVISOR, "-r", f"{frm}/={to}/", "--", "sh", "-c", f'exec {drop} sh -c "$SCRIPT"']
