@@ -183,7 +183,10 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   const CallInputs inputs = read_call_inputs(call);
   // A privileged supervisor acts with the caller's rights, never its own (kernel/credentials.hpp).
   std::optional<Credentials> creds;
-  const int creds_error = supervisor_privileged() ? thread_credentials(call.tid, creds.emplace()) : 0;
+  RealIds real;
+  const int creds_error = supervisor_privileged() ? thread_credentials(call.tid, creds.emplace(), &real) : 0;
+  // access(2) without AT_EACCESS checks the real IDs: the check is then made as those, with AT_EACCESS.
+  if (creds && creds_error == 0 && checks_real_ids(call)) creds = for_access(*creds, real);
   if (notify_.id_valid(call.id) != 0) return;
   RuleHits::add(hits_.redirects, v.rule);
   Redirection& r = *v.redirection;
@@ -197,7 +200,7 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
     const std::optional<AssumedCredentials> as = assume(creds);
     if (as && as->error() != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
     if (!redirect_may_block(call, r)) {
-      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image, .inputs = &inputs};
+      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image, .inputs = &inputs, .rights = as.has_value()};
       Reply reply = perform_redirect(call, r, act);
       if (!act.would_block) return answer(call, std::move(reply), "redirect", r.target, v.path);
     }

@@ -110,12 +110,14 @@ bool same_user_namespace(pid_t tid) {
 
 }  // namespace
 
-std::optional<Credentials> parse_credentials(std::string_view status) {
+std::optional<Credentials> parse_credentials(std::string_view status, RealIds* real) {
   const auto uid = field(status, "Uid"), gid = field(status, "Gid"), groups = field(status, "Groups"),
-             caps = field(status, "CapEff");
-  if (!uid || !gid || !groups || !caps) return std::nullopt;
-  const auto uids = numbers(*uid, 10), gids = numbers(*gid, 10), cap = numbers(*caps, 16);
-  if (uids.size() != 4 || gids.size() != 4 || cap.size() != 1) return std::nullopt;
+             caps = field(status, "CapEff"), permitted = field(status, "CapPrm");
+  if (!uid || !gid || !groups || !caps || !permitted) return std::nullopt;
+  const auto uids = numbers(*uid, 10), gids = numbers(*gid, 10), cap = numbers(*caps, 16),
+             prm = numbers(*permitted, 16);
+  if (uids.size() != 4 || gids.size() != 4 || cap.size() != 1 || prm.size() != 1) return std::nullopt;
+  if (real != nullptr) *real = {static_cast<uid_t>(uids[0]), static_cast<gid_t>(gids[0]), prm[0]};
   Credentials c;
   c.fsuid = static_cast<uid_t>(uids[3]);
   c.fsgid = static_cast<gid_t>(gids[3]);
@@ -124,7 +126,15 @@ std::optional<Credentials> parse_credentials(std::string_view status) {
   return c;
 }
 
-int thread_credentials(pid_t tid, Credentials& out) {
+Credentials for_access(const Credentials& c, const RealIds& real) {
+  Credentials out = c;
+  out.fsuid = real.ruid;
+  out.fsgid = real.rgid;
+  out.cap_effective = real.ruid == 0 ? real.cap_permitted : 0;
+  return out;
+}
+
+int thread_credentials(pid_t tid, Credentials& out, RealIds* real) {
   char path[64];
   std::snprintf(path, sizeof path, "/proc/%d/status", static_cast<int>(tid));
   UniqueFd fd(open(path, O_RDONLY | O_CLOEXEC));
@@ -132,9 +142,12 @@ int thread_credentials(pid_t tid, Credentials& out) {
   char buf[4096];
   const ssize_t n = read(fd.get(), buf, sizeof buf);
   if (n <= 0) return n < 0 ? errno : ESRCH;
-  auto c = parse_credentials(std::string_view(buf, static_cast<size_t>(n)));
+  auto c = parse_credentials(std::string_view(buf, static_cast<size_t>(n)), real);
   if (!c) return EIO;
-  if (c->cap_effective != 0 && !same_user_namespace(tid)) c->cap_effective = 0;
+  if ((c->cap_effective != 0 || (real != nullptr && real->cap_permitted != 0)) && !same_user_namespace(tid)) {
+    c->cap_effective = 0;
+    if (real != nullptr) real->cap_permitted = 0;
+  }
   out = std::move(*c);
   return 0;
 }

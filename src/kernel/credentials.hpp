@@ -26,11 +26,20 @@ struct Credentials {
   bool operator==(const Credentials&) const = default;
 };
 
-// The credentials in the text of a /proc/TID/status file; nothing when a line is missing. Pure.
-std::optional<Credentials> parse_credentials(std::string_view status);
+// What the kernel checks access(2) and faccessat(2) without AT_EACCESS against: the real IDs,
+// and the permitted capabilities only for a real root (access_override_creds).
+struct RealIds {
+  uid_t ruid = 0;
+  gid_t rgid = 0;
+  uint64_t cap_permitted = 0;
+};
+Credentials for_access(const Credentials& c, const RealIds& real);
 
-// The calling thread's (0 or errno).
-int thread_credentials(pid_t tid, Credentials& out);
+// The credentials in the text of a /proc/TID/status file; nothing when a line is missing. Pure.
+std::optional<Credentials> parse_credentials(std::string_view status, RealIds* real = nullptr);
+
+// The calling thread's (0 or errno), and its real IDs if asked.
+int thread_credentials(pid_t tid, Credentials& out, RealIds* real = nullptr);
 
 // True when this process holds rights a program might not: euid 0 or an effective capability.
 // Decided once.

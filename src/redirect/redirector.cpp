@@ -189,7 +189,7 @@ Reply act_statx(const Syscall& c, const std::string& target, const CallerImage* 
   return write_reply(image, a.ptr(ArgRole::kStatxBuf), {reinterpret_cast<const std::byte*>(&stx), sizeof stx}, 0);
 }
 
-Reply act_access(const Syscall& c, const std::string& target) {
+Reply act_access(const Syscall& c, const std::string& target, bool rights) {
   const ArgsByRole a(c);
   const int mode = a.as_int(ArgRole::kAccessMode);
   int flags = 0;
@@ -199,6 +199,7 @@ Reply act_access(const Syscall& c, const std::string& target) {
     flags &= ~AT_EMPTY_PATH;
   }
   if ((mode & ~(R_OK | W_OK | X_OK)) != 0) return Reply::cont();  // the kernel says EINVAL
+  if (rights) flags |= AT_EACCESS;  // the assumed rights are already those the check wants
   if (syscall(SYS_faccessat2, AT_FDCWD, target.c_str(), mode, flags) != 0) return Reply::err(errno);
   return Reply::val(0);
 }
@@ -251,6 +252,12 @@ std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r)
   return accmode;
 }
 
+bool checks_real_ids(const Syscall& call) {
+  if (call.sysno != Sysno::kAccess && call.sysno != Sysno::kFaccessat && call.sysno != Sysno::kFaccessat2) return false;
+  const ArgsByRole a(call);
+  return !a.has(ArgRole::kAtFlags) || (a.as_int(ArgRole::kAtFlags) & AT_EACCESS) == 0;
+}
+
 bool redirect_writes_memory(const Syscall& call) {
   const ArgShape& shape = *SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape;
   return shape.find(ArgRole::kStatBuf) >= 0 || shape.find(ArgRole::kStatxBuf) >= 0 ||
@@ -272,7 +279,7 @@ Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& a
     case Sysno::kStatx: return act_statx(call, r.target, act.image);
     case Sysno::kAccess:
     case Sysno::kFaccessat:
-    case Sysno::kFaccessat2: return act_access(call, r.target);
+    case Sysno::kFaccessat2: return act_access(call, r.target, act.rights);
     case Sysno::kReadlink:
     case Sysno::kReadlinkat: return act_readlink(call, r.target, act.image);
     case Sysno::kGetxattr:

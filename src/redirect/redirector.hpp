@@ -17,6 +17,10 @@ namespace sysvisor {
 // other end): the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise (one stat).
 std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r);
 
+// True for access(2), faccessat(2) and faccessat2(2) without AT_EACCESS: the kernel checks the
+// caller's real IDs.
+bool checks_real_ids(const Syscall& call);
+
 // True when the redirected call answers through the caller's memory (a stat buffer, a link or
 // attribute value): its CallerImage must be opened before the call is re-checked.
 bool redirect_writes_memory(const Syscall& call);
@@ -34,6 +38,9 @@ struct RedirectAct {
   const CallerImage* image = nullptr;
   // What the call passes by pointer besides its paths, read before acting (read_call_inputs).
   const CallInputs* inputs = nullptr;
+  // The acting thread has taken on the caller's rights (for_access() ones for an access check
+  // without AT_EACCESS, which is then made with AT_EACCESS).
+  bool rights = false;
   // Out, with kMustNotBlock: the open would wait (a lease to break); nothing was answered.
   bool would_block = false;
 };

@@ -77,5 +77,25 @@ class Rights(TempDirTest):
         self.assertEqual(supervised[3], native[3])
 
 
+@unittest.skipUnless(can_run_as_nobody(), "needs root and setpriv")
+class AccessChecksRealIds(TempDirTest):
+    def test_access_without_at_eaccess_checks_the_real_ids(self):
+        # Real uid nobody, effective root: access(2) asks as nobody, faccessat2(AT_EACCESS) as root.
+        to = self.path("to")
+        os.mkdir(to)
+        self.write("to/secret", "s\n", 0o600)
+        frm = self.path("from")
+        os.mkdir(frm)
+        code = ("import os, sys; p = sys.argv[1] + '/secret'; "
+                "print(os.access(p, os.R_OK), os.access(p, os.R_OK, effective_ids=True))")
+        argv = ["setpriv", f"--ruid={NOBODY_UID}", f"--rgid={NOBODY_UID}", "--keep-groups", "--", "/usr/bin/python3", "-c", code, frm]
+        native = subprocess.run(["unshare", "-m", "sh", "-c", f'mount --bind "{to}" "{frm}" && exec "$@"', "sh"] + argv,
+                                capture_output=True, text=True, timeout=30)
+        supervised = subprocess.run([SYSVISOR, "-r", f"{frm}={to}", "--"] + argv, capture_output=True, text=True,
+                                    timeout=30)
+        self.assertEqual(native.stdout, "False True\n", native.stderr)
+        self.assertEqual((supervised.returncode, supervised.stdout, supervised.stderr), (0, native.stdout, ""))
+
+
 if __name__ == "__main__":
     main()
