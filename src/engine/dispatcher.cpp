@@ -199,13 +199,13 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
   {
     const std::optional<AssumedCredentials> as = assume(creds);
     if (as && as->error() != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
-    if (!redirect_may_block(call, r)) {
+    if (!redirect_may_block(call, r, inputs)) {
       RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image, .inputs = &inputs, .rights = as.has_value()};
       Reply reply = perform_redirect(call, r, act);
       if (!act.would_block) return answer(call, std::move(reply), "redirect", r.target, v.path);
     }
   }
-  hold_redirect(call, std::move(v), std::move(creds));
+  hold_redirect(call, std::move(v), std::move(creds), inputs);
 }
 
 std::optional<AssumedCredentials> Dispatcher::assume(const std::optional<Credentials>& creds) {
@@ -216,7 +216,8 @@ std::optional<AssumedCredentials> Dispatcher::assume(const std::optional<Credent
 // A FIFO waiting for its peer, or an open waiting for a lease break: on the executor, where a
 // signal the caller would take interrupts the wait as natively. (Opens read nothing more of the
 // caller.)
-void Dispatcher::hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds) {
+void Dispatcher::hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds,
+                               const CallInputs& inputs) {
   const Redirection& r = *v.redirection;
   // The kernel takes the descriptor slot before it waits for a FIFO's peer: a full table is EMFILE
   // at once, never a wait.
@@ -226,9 +227,9 @@ void Dispatcher::hold_redirect(const Syscall& call, Verdict v, std::optional<Cre
   held->id = call.id;
   held->tid = call.tid;
   held->interruptible = true;
-  const bool started = executor_.run(held, [this, call, r, creds](HeldCall& h) {
+  const bool started = executor_.run(held, [this, call, r, creds, inputs](HeldCall& h) {
     if (h.cancelled.load()) return;
-    RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper};
+    RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper, .inputs = &inputs};
     Reply reply = Reply::err(EACCES);
     {
       const std::optional<AssumedCredentials> as = assume(creds);

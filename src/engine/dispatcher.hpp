@@ -16,6 +16,7 @@
 #include "kernel/credentials.hpp"
 #include "kernel/notify_fd.hpp"
 #include "policy/compiled_policy.hpp"
+#include "redirect/path_calls.hpp"
 #include "sysvisor/supervisor.hpp"
 
 namespace sysvisor {
@@ -55,7 +56,7 @@ class Dispatcher {
   void act_handler(const Syscall& call, const Verdict& v, PathScratch& scratch);
   void act_inject(const Syscall& call, const Verdict& v, PathScratch& scratch);
   void act_redirect(const Syscall& call, Verdict v);
-  void hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds);
+  void hold_redirect(const Syscall& call, Verdict v, std::optional<Credentials> creds, const CallInputs& inputs);
   static std::optional<AssumedCredentials> assume(const std::optional<Credentials>& creds);
   void act_short(const Syscall& call, RuleKey key, const InjectRule& rule, HeldCall* held);
   void wait_short(const Syscall& call, ShortIo& io, HeldCall& held, const std::string& detail);

@@ -173,10 +173,34 @@ bool removes(Sysno s) {
 
 }  // namespace
 
+namespace {
+
+// openat2's struct: the kernel takes any size from 24 (OPEN_HOW_SIZE_VER0) to a page, if the bytes
+// past the fields it knows are zero (else E2BIG).
+void read_open_how(const Syscall& c, CallInputs& in) {
+  const ArgsByRole a(c);
+  const uint64_t size = a.word(ArgRole::kSize);
+  if (size < sizeof(open_how) || size > 4096) return;
+  std::vector<std::byte> raw(static_cast<size_t>(size));
+  if (read_memory(c.tid, a.ptr(ArgRole::kOpenHow), raw) != 0) return;
+  for (size_t i = sizeof(open_how); i < raw.size(); ++i) {
+    if (raw[i] != std::byte{0}) {
+      in.error = E2BIG;
+      return;
+    }
+  }
+  open_how how{};
+  std::memcpy(&how, raw.data(), sizeof how);
+  in.how = how;
+}
+
+}  // namespace
+
 CallInputs read_call_inputs(const Syscall& c) {
   CallInputs in;
   const ArgsByRole a(c);
   switch (c.sysno) {
+    case Sysno::kOpenat2: read_open_how(c, in); break;
     case Sysno::kSymlink:
     case Sysno::kSymlinkat:
       if (int e = read_c_string(c.tid, a.ptr(ArgRole::kLinkBody), PATH_MAX, in.text); e != 0)

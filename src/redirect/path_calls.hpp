@@ -5,10 +5,12 @@
 // assumes its credentials); its umask is applied to what is created.
 #pragma once
 
+#include <linux/openat2.h>
 #include <time.h>
 
 #include <array>
 #include <cstddef>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -27,6 +29,9 @@ struct CallInputs {
   std::vector<std::byte> value;  // setxattr's value
   bool times_now = true;         // the utime family: a null times pointer
   std::array<timespec, 2> times{};
+  // openat2: the open_how (any size the kernel takes: a larger one zero-padded), or nothing when
+  // the kernel should judge it itself (too small, too large, unreadable).
+  std::optional<open_how> how;
 };
 
 // Reads the inputs of a call that perform_redirect() will perform (nothing for most calls).

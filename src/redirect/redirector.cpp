@@ -37,7 +37,7 @@ struct OpenArgs {
 
 // The open flags, mode and resolve flags of an open-family call; nothing when the kernel should
 // judge the arguments itself (bad open_how).
-std::optional<OpenArgs> open_args(const Syscall& c) {
+std::optional<OpenArgs> open_args(const Syscall& c, const CallInputs& in) {
   const ArgsByRole a(c);
   switch (c.sysno) {
     case Sysno::kOpen:
@@ -45,10 +45,8 @@ std::optional<OpenArgs> open_args(const Syscall& c) {
       return OpenArgs{a.as_int(ArgRole::kOpenFlags), static_cast<mode_t>(a.word(ArgRole::kMode)), 0};
     case Sysno::kCreat: return OpenArgs{O_CREAT | O_WRONLY | O_TRUNC, static_cast<mode_t>(a.word(ArgRole::kMode)), 0};
     case Sysno::kOpenat2: {
-      if (a.word(ArgRole::kSize) != sizeof(open_how)) return std::nullopt;  // other sizes: the kernel decides
-      open_how how{};
-      if (read_memory(c.tid, a.ptr(ArgRole::kOpenHow), {reinterpret_cast<std::byte*>(&how), sizeof how}) != 0)
-        return std::nullopt;
+      if (!in.how) return std::nullopt;  // the kernel judges a struct it would refuse
+      const open_how& how = *in.how;
       if (how.flags > UINT32_MAX || how.mode > 07777) return std::nullopt;
       return OpenArgs{static_cast<int>(how.flags), static_cast<mode_t>(how.mode), how.resolve};
     }
@@ -104,8 +102,13 @@ Reply path_descriptor(UniqueFd file, int flags) {
 
 Reply act_open(const Syscall& c, const Redirection& r, RedirectAct& act) {
   OpenHelperSlot* helper = act.wait == OpenWait::kMayBlock ? act.helper : nullptr;
-  auto args = open_args(c);
+  if (act.inputs != nullptr && act.inputs->error != 0) return Reply::err(act.inputs->error);  // E2BIG
+  auto args = open_args(c, act.inputs ? *act.inputs : CallInputs{});
   if (!args) return Reply::cont();
+  // openat2 refuses a mode without O_CREAT or O_TMPFILE (open and openat ignore it).
+  if (c.sysno == Sysno::kOpenat2 && args->mode != 0 && (args->flags & O_CREAT) == 0 &&
+      (args->flags & O_TMPFILE) != O_TMPFILE)
+    return Reply::err(EINVAL);
   const int flags = args->flags;
   int error = 0;
   const auto mode = creation_mode(c, *args, error);
@@ -241,9 +244,9 @@ Reply act_xattr(const Syscall& c, const std::string& target, const CallerImage* 
 
 }  // namespace
 
-std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r) {
+std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r, const CallInputs& in) {
   if (!is_open(call.sysno)) return std::nullopt;
-  const auto args = open_args(call);
+  const auto args = open_args(call, in);
   if (!args || (args->flags & (O_NONBLOCK | O_PATH)) != 0) return std::nullopt;
   struct stat st {};
   const mode_t type = stat(r.target.c_str(), &st) == 0 ? (st.st_mode & S_IFMT) : 0;

@@ -15,7 +15,7 @@ namespace sysvisor {
 
 // When perform_redirect() will block for long (a FIFO opened without O_NONBLOCK, waiting for its
 // other end): the access mode of the open (O_RDONLY or O_WRONLY); nothing otherwise (one stat).
-std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r);
+std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r, const CallInputs& inputs);
 
 // True for access(2), faccessat(2) and faccessat2(2) without AT_EACCESS: the kernel checks the
 // caller's real IDs.

@@ -5,6 +5,7 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <linux/openat2.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
@@ -62,10 +63,27 @@ static void owner_calls(const char *a, const char *l) {
   say("truncate", syscall(SYS_truncate, a, 2));
 }
 
+/* openat2 with a larger struct (zero-padded: taken; not: E2BIG) and a mode without O_CREAT. */
+static void openat2_calls(const char *a) {
+  struct { struct open_how how; uint64_t pad; } big = {{O_RDONLY, 0, 0}, 0};
+  long fd = syscall(SYS_openat2, AT_FDCWD, a, &big, sizeof big);
+  say("openat2_padded", fd);
+  if (fd >= 0) {
+    char c[8] = {0};
+    printf("openat2 read: %zd %s", read((int)fd, c, sizeof c - 1), c);
+    close((int)fd);
+  }
+  big.pad = 1;
+  say("openat2_dirty_pad", syscall(SYS_openat2, AT_FDCWD, a, &big, sizeof big));
+  struct open_how mode_only = {O_RDONLY, 0644, 0};
+  say("openat2_mode_without_creat", syscall(SYS_openat2, AT_FDCWD, a, &mode_only, sizeof mode_only));
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   const char *d = argv[1], *a = at(0, d, "a"), *l = at(1, d, "l"), *h = at(2, d, "h"), *h2 = at(3, d, "h2");
   setvbuf(stdout, NULL, _IOLBF, 0);
+  openat2_calls(a);
   say("mkdir", syscall(SYS_mkdir, at(4, d, "m"), 0750));
   say("mknod_fifo", syscall(SYS_mknod, at(5, d, "fifo"), S_IFIFO | 0640, 0));
   say("symlink", syscall(SYS_symlink, "body/as/given", l));
