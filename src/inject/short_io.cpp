@@ -25,19 +25,8 @@
 namespace sysvisor {
 namespace {
 
-// PIDFD_THREAD (Linux 6.9, <linux/pidfd.h>): the pidfd names the thread, not its group.
-constexpr unsigned kPidfdThread = O_EXCL;
 // The most a read or write moves in one call (MAX_RW_COUNT: INT_MAX rounded down to a page).
 constexpr uint64_t kMaxRwCount = 0x7ffff000;
-
-// The calling thread's pidfd. With PIDFD_THREAD, pidfd_getfd reads that thread's descriptor table
-// (it may have unshared it) and a signal sent through it goes to that thread; before Linux 6.9
-// only a thread-group leader has a pidfd (another thread's call then runs whole).
-UniqueFd thread_pidfd(pid_t tid) {
-  long fd = syscall(SYS_pidfd_open, tid, kPidfdThread);
-  if (fd < 0 && errno == EINVAL) fd = syscall(SYS_pidfd_open, tid, 0);
-  return UniqueFd(static_cast<int>(fd));
-}
 
 // The registers the call's arguments are in; for an i386 socketcall, the words its second
 // argument points to (six for recvfrom and sendto, three for recvmsg and sendmsg, as the kernel

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -38,6 +39,13 @@ ssize_t read_status(pid_t tid, char* buf, size_t size) {
 }
 
 }  // namespace
+
+UniqueFd thread_pidfd(pid_t tid) {
+  constexpr unsigned kPidfdThread = O_EXCL;  // PIDFD_THREAD, <linux/pidfd.h> of Linux 6.9
+  long fd = syscall(SYS_pidfd_open, tid, kPidfdThread);
+  if (fd < 0 && errno == EINVAL) fd = syscall(SYS_pidfd_open, tid, 0);
+  return UniqueFd(static_cast<int>(fd));
+}
 
 int thread_fd_table_full(pid_t tid, pid_t tgid, bool& out) {
   rlimit limit{};

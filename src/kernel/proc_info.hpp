@@ -8,7 +8,14 @@
 #include <string>
 #include <string_view>
 
+#include "sysvisor/unique_fd.hpp"
+
 namespace sysvisor {
+
+// The calling thread's pidfd. With PIDFD_THREAD (Linux 6.9), pidfd_getfd reads that thread's
+// descriptor table (it may have unshared it) and a signal sent through it goes to that thread;
+// before, only a thread-group leader has a pidfd (an invalid UniqueFd for another thread).
+UniqueFd thread_pidfd(pid_t tid);
 
 // The thread's current directory (readlink of /proc/TID/cwd).
 int thread_cwd(pid_t tid, std::string& out);

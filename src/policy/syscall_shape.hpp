@@ -21,12 +21,13 @@ enum class Sysno : uint8_t {
   kAccess, kFaccessat, kFaccessat2,
   kReadlink, kReadlinkat,
   kGetxattr, kLgetxattr, kListxattr, kLlistxattr,
+  kStatfs, kStatfs64,
   // Performed on the target with the caller's other arguments (redirect/path_calls.cpp).
   kMkdir, kMkdirat, kMknod, kMknodat, kUnlink, kUnlinkat, kRmdir,
   kRename, kRenameat, kRenameat2, kLink, kLinkat, kSymlink, kSymlinkat,
   kChmod, kFchmodat, kChown, kLchown, kChown32, kLchown32, kFchownat, kTruncate, kTruncate64,
   kUtime, kUtimes, kFutimesat, kUtimensat, kUtimensatTime64,
-  kSetxattr, kLsetxattr, kRemovexattr, kLremovexattr,
+  kSetxattr, kLsetxattr, kRemovexattr, kLremovexattr, kInotifyAddWatch,
   kExecve, kExecveat,
   kIoUringSetup, kIoUringEnter, kIoUringRegister,
   kCount,
@@ -34,10 +35,11 @@ enum class Sysno : uint8_t {
 
 // The name of a Sysno ("openat"); "?" for kOther.
 std::string_view sysno_name(Sysno s) noexcept;
-// True for the Sysnos a redirect rule covers (open .. lremovexattr).
-constexpr bool redirect_covers(Sysno s) noexcept { return s >= Sysno::kOpen && s <= Sysno::kLremovexattr; }
-// The calls that change the tree or a file's attributes, performed by path_calls.cpp.
-constexpr bool is_path_call(Sysno s) noexcept { return s >= Sysno::kMkdir && s <= Sysno::kLremovexattr; }
+// True for the Sysnos a redirect rule covers (open .. inotify_add_watch).
+constexpr bool redirect_covers(Sysno s) noexcept { return s >= Sysno::kOpen && s <= Sysno::kInotifyAddWatch; }
+// The calls that change the tree or a file's attributes (and inotify_add_watch), performed by
+// path_calls.cpp.
+constexpr bool is_path_call(Sysno s) noexcept { return s >= Sysno::kMkdir && s <= Sysno::kInotifyAddWatch; }
 constexpr bool is_exec(Sysno s) noexcept { return s == Sysno::kExecve || s == Sysno::kExecveat; }
 // The three io_uring calls: setup makes a ring, enter submits (the ring then opens, reads and
 // writes without further syscalls), register installs files and buffers. A ring inherited from

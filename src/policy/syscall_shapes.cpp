@@ -129,6 +129,7 @@ constexpr std::array<SysnoName, static_cast<size_t>(Sysno::kCount)> kSysnoNames 
     {Sysno::kAccess, "access"},    {Sysno::kFaccessat, "faccessat"}, {Sysno::kFaccessat2, "faccessat2"},
     {Sysno::kReadlink, "readlink"}, {Sysno::kReadlinkat, "readlinkat"}, {Sysno::kGetxattr, "getxattr"},
     {Sysno::kLgetxattr, "lgetxattr"}, {Sysno::kListxattr, "listxattr"}, {Sysno::kLlistxattr, "llistxattr"},
+    {Sysno::kStatfs, "statfs"}, {Sysno::kStatfs64, "statfs64"},
     {Sysno::kMkdir, "mkdir"}, {Sysno::kMkdirat, "mkdirat"}, {Sysno::kMknod, "mknod"}, {Sysno::kMknodat, "mknodat"},
     {Sysno::kUnlink, "unlink"}, {Sysno::kUnlinkat, "unlinkat"}, {Sysno::kRmdir, "rmdir"},
     {Sysno::kRename, "rename"}, {Sysno::kRenameat, "renameat"}, {Sysno::kRenameat2, "renameat2"},
@@ -140,7 +141,7 @@ constexpr std::array<SysnoName, static_cast<size_t>(Sysno::kCount)> kSysnoNames 
     {Sysno::kFutimesat, "futimesat"}, {Sysno::kUtimensat, "utimensat"},
     {Sysno::kUtimensatTime64, "utimensat_time64"}, {Sysno::kSetxattr, "setxattr"},
     {Sysno::kLsetxattr, "lsetxattr"}, {Sysno::kRemovexattr, "removexattr"},
-    {Sysno::kLremovexattr, "lremovexattr"},
+    {Sysno::kLremovexattr, "lremovexattr"}, {Sysno::kInotifyAddWatch, "inotify_add_watch"},
     {Sysno::kExecve, "execve"},    {Sysno::kExecveat, "execveat"},   {Sysno::kIoUringSetup, "io_uring_setup"},
     {Sysno::kIoUringEnter, "io_uring_enter"}, {Sysno::kIoUringRegister, "io_uring_register"},
 }};

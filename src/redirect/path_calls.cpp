@@ -16,6 +16,7 @@
 #include "kernel/proc_info.hpp"
 #include "kernel/process_memory.hpp"
 #include "redirect/args_by_role.hpp"
+#include "sysvisor/unique_fd.hpp"
 
 namespace sysvisor {
 namespace {
@@ -165,6 +166,18 @@ Reply symlink_call(const std::string& target, const CallInputs& in) {
   return result(symlinkat(in.text.c_str(), AT_FDCWD, target.c_str()));  // the body as given, never resolved
 }
 
+// inotify_add_watch: on the program's own instance (pidfd_getfd), so the watch is its; the
+// descriptor number it returns is the program's.
+Reply watch_call(const Syscall& c, const std::string& target) {
+  const ArgsByRole a(c);
+  const UniqueFd pidfd = thread_pidfd(c.tid);
+  if (!pidfd) return Reply::cont();  // before Linux 6.9, another thread than the leader: unredirected
+  UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), a.as_int(ArgRole::kFd), 0)));
+  if (!fd) return errno == EBADF ? Reply::err(EBADF) : Reply::cont();  // the kernel says the rest
+  const long wd = syscall(SYS_inotify_add_watch, fd.get(), target.c_str(), static_cast<uint32_t>(a.word(ArgRole::kWatchMask)));
+  return wd >= 0 ? Reply::val(wd) : Reply::err(errno);
+}
+
 // Removing or renaming FROM itself: the kernel refuses a mount point (EBUSY) once it has found it.
 bool removes(Sysno s) {
   return s == Sysno::kUnlink || s == Sysno::kRmdir || s == Sysno::kUnlinkat || s == Sysno::kRename ||
@@ -259,6 +272,7 @@ Reply perform_path_call(const Syscall& c, const Redirection& r, const CallInputs
     case Sysno::kFutimesat:
     case Sysno::kUtimensat:
     case Sysno::kUtimensatTime64: return times_call(c, r.target, in);
+    case Sysno::kInotifyAddWatch: return watch_call(c, r.target);
     default: return xattr_call(c, r.target, in);
   }
 }

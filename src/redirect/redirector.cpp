@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <sys/xattr.h>
 #include <unistd.h>
@@ -242,6 +243,43 @@ Reply act_xattr(const Syscall& c, const std::string& target, const CallerImage* 
   return write_reply(image, buf, {reinterpret_cast<const std::byte*>(data.data()), static_cast<size_t>(n)}, n);
 }
 
+// i386's struct statfs64 (the kernel's compat_statfs64: 32-bit words, packed to 4 bytes).
+#pragma pack(push, 4)
+struct I386Statfs64 {
+  uint32_t f_type, f_bsize;
+  uint64_t f_blocks, f_bfree, f_bavail, f_files, f_ffree;
+  int32_t f_fsid[2];
+  uint32_t f_namelen, f_frsize, f_flags, f_spare[4];
+};
+#pragma pack(pop)
+static_assert(sizeof(I386Statfs64) == 84);
+
+// statfs (x86_64: the kernel's struct statfs is glibc's) and i386's statfs64. i386's old statfs,
+// with its 32-bit counts, is let through (sysvisor(1), Calls that are not redirected).
+Reply act_statfs(const Syscall& c, const std::string& target, const CallerImage* image) {
+  const ArgsByRole a(c);
+  if (c.arch == Arch::kI386 && c.sysno == Sysno::kStatfs) return Reply::cont();
+  if (c.sysno == Sysno::kStatfs64 && a.word(ArgRole::kSize) != sizeof(I386Statfs64)) return Reply::err(EINVAL);
+  struct statfs st {};
+  if (statfs(target.c_str(), &st) != 0) return Reply::err(errno);
+  const uint64_t buf = a.ptr(ArgRole::kStatfsBuf);
+  if (c.arch == Arch::kX86_64) return write_reply(image, buf, {reinterpret_cast<const std::byte*>(&st), sizeof st}, 0);
+  if ((static_cast<uint64_t>(st.f_bsize) | static_cast<uint64_t>(st.f_frsize)) > UINT32_MAX) return Reply::err(EOVERFLOW);
+  I386Statfs64 out{};
+  out.f_type = static_cast<uint32_t>(st.f_type);
+  out.f_bsize = static_cast<uint32_t>(st.f_bsize);
+  out.f_blocks = st.f_blocks;
+  out.f_bfree = st.f_bfree;
+  out.f_bavail = st.f_bavail;
+  out.f_files = st.f_files;
+  out.f_ffree = st.f_ffree;
+  std::memcpy(out.f_fsid, &st.f_fsid, sizeof out.f_fsid);
+  out.f_namelen = static_cast<uint32_t>(st.f_namelen);
+  out.f_frsize = static_cast<uint32_t>(st.f_frsize);
+  out.f_flags = static_cast<uint32_t>(st.f_flags);
+  return write_reply(image, buf, {reinterpret_cast<const std::byte*>(&out), sizeof out}, 0);
+}
+
 }  // namespace
 
 std::optional<int> redirect_may_block(const Syscall& call, const Redirection& r, const CallInputs& in) {
@@ -264,7 +302,7 @@ bool checks_real_ids(const Syscall& call) {
 bool redirect_writes_memory(const Syscall& call) {
   const ArgShape& shape = *SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape;
   return shape.find(ArgRole::kStatBuf) >= 0 || shape.find(ArgRole::kStatxBuf) >= 0 ||
-         shape.find(ArgRole::kOutBuf) >= 0;
+         shape.find(ArgRole::kOutBuf) >= 0 || shape.find(ArgRole::kStatfsBuf) >= 0;
 }
 
 Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& act) {
@@ -289,6 +327,8 @@ Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& a
     case Sysno::kLgetxattr:
     case Sysno::kListxattr:
     case Sysno::kLlistxattr: return act_xattr(call, r.target, act.image, act.inputs ? *act.inputs : CallInputs{});
+    case Sysno::kStatfs:
+    case Sysno::kStatfs64: return act_statfs(call, r.target, act.image);
     default: return is_path_call(call.sysno) ? perform_path_call(call, r, act.inputs ? *act.inputs : CallInputs{})
                                              : Reply::cont();
   }

@@ -5,6 +5,7 @@ status, the output and the resulting TO tree; under sysvisor FROM itself must st
 import os
 import shutil
 import subprocess
+import tempfile
 import unittest
 
 from common import tree, HELPERS, NOBODY_UID, SYSVISOR, TempDirTest, can_run_as_nobody, main
@@ -85,6 +86,28 @@ class BindMount(TempDirTest):
             with self.subTest(rule=rule):
                 proc = subprocess.run([SYSVISOR, "-r", rule, "cat", f"{frm}/dir/f"], capture_output=True, text=True)
                 self.assertEqual((proc.returncode, proc.stdout, proc.stderr), (0, "f\n", ""))
+
+    def test_statfs_and_inotify_see_to(self):
+        # TO on tmpfs (/dev/shm), FROM on the test directory's file system: df, python's statvfs and
+        # an inotify watch (a file created in TO is reported) all see TO, as on a bind mount.
+        to = tempfile.mkdtemp(dir="/dev/shm")
+        self.addCleanup(shutil.rmtree, to, True)
+        frm = self.path("from")
+        os.mkdir(frm)
+        script = ("stat -f -c %T $D; python3 -c \"import os,sys; print(os.statvfs(sys.argv[1]).f_namemax)\" $D; "
+                  "python3 -c \"import ctypes,os,sys,select; l=ctypes.CDLL(None,use_errno=True); i=l.inotify_init(); "
+                  "w=l.inotify_add_watch(i, sys.argv[1].encode(), 0x100); open(sys.argv[1]+'/new','w').close(); "
+                  "print(w > 0, bool(select.select([i],[],[],2)[0]))\" $D")
+        runs = []
+        for supervised in (False, True):
+            env = dict(os.environ, D=frm, SCRIPT=script)
+            argv = ([SYSVISOR, "-r", f"{frm}={to}", "--", "sh", "-c", 'exec sh -c "$SCRIPT"'] if supervised else
+                    ["unshare", "-m", "sh", "-c", f'mount --bind "{to}" "{frm}" && exec sh -c "$SCRIPT"'])
+            proc = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=30)
+            runs.append((proc.returncode, proc.stdout, proc.stderr))
+            os.unlink(os.path.join(to, "new"))
+        self.assertTrue(runs[0][1].startswith("tmpfs\n"), runs[0])
+        self.assertEqual(runs[1], runs[0])
 
     def test_cases_as_root(self):
         for name in CASES:

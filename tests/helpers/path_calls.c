@@ -79,11 +79,28 @@ static void openat2_calls(const char *a) {
   say("openat2_mode_without_creat", syscall(SYS_openat2, AT_FDCWD, a, &mode_only, sizeof mode_only));
 }
 
+/* statfs as the architecture's library makes it (i386: statfs64 with its 84-byte struct). */
+static void statfs_call(const char *d) {
+#if defined(__i386__)
+  uint32_t st[21] = {0};
+  long rc = syscall(SYS_statfs64, d, 84, st);
+  say("statfs64", rc);
+  say("statfs64_bad_size", syscall(SYS_statfs64, d, 88, st));
+  if (rc == 0) printf("statfs: type %x namelen %u flags %x\n", st[0], st[14], st[16]);
+#else
+  uint64_t st[15] = {0};
+  long rc = syscall(SYS_statfs, d, st);
+  say("statfs", rc);
+  if (rc == 0) printf("statfs: type %llx namelen %llu\n", (unsigned long long)st[0], (unsigned long long)st[8]);
+#endif
+}
+
 int main(int argc, char **argv) {
   if (argc != 2) return 2;
   const char *d = argv[1], *a = at(0, d, "a"), *l = at(1, d, "l"), *h = at(2, d, "h"), *h2 = at(3, d, "h2");
   setvbuf(stdout, NULL, _IOLBF, 0);
   openat2_calls(a);
+  statfs_call(d);
   say("mkdir", syscall(SYS_mkdir, at(4, d, "m"), 0750));
   say("mknod_fifo", syscall(SYS_mknod, at(5, d, "fifo"), S_IFIFO | 0640, 0));
   say("symlink", syscall(SYS_symlink, "body/as/given", l));
