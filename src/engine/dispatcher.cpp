@@ -200,7 +200,8 @@ void Dispatcher::act_redirect(const Syscall& call, Verdict v) {
     const std::optional<AssumedCredentials> as = assume(creds);
     if (as && as->error() != 0) return answer(call, Reply::err(EACCES), "redirect", r.target, v.path);
     if (!redirect_may_block(call, r, inputs)) {
-      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image, .inputs = &inputs, .rights = as.has_value()};
+      RedirectAct act{.wait = OpenWait::kMustNotBlock, .image = &image, .inputs = &inputs, .rights = as.has_value(),
+                      .ids = as ? std::optional(real) : std::nullopt};
       Reply reply = perform_redirect(call, r, act);
       if (!act.would_block) return answer(call, std::move(reply), "redirect", r.target, v.path);
     }
@@ -229,7 +230,8 @@ void Dispatcher::hold_redirect(const Syscall& call, Verdict v, std::optional<Cre
   held->interruptible = true;
   const bool started = executor_.run(held, [this, call, r, creds, inputs](HeldCall& h) {
     if (h.cancelled.load()) return;
-    RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper, .inputs = &inputs};
+    RedirectAct act{.wait = OpenWait::kMayBlock, .helper = &h.open_helper, .inputs = &inputs, .rights = false,
+                    .ids = std::nullopt};
     Reply reply = Reply::err(EACCES);
     {
       const std::optional<AssumedCredentials> as = assume(creds);

@@ -117,7 +117,9 @@ std::optional<Credentials> parse_credentials(std::string_view status, RealIds* r
   const auto uids = numbers(*uid, 10), gids = numbers(*gid, 10), cap = numbers(*caps, 16),
              prm = numbers(*permitted, 16);
   if (uids.size() != 4 || gids.size() != 4 || cap.size() != 1 || prm.size() != 1) return std::nullopt;
-  if (real != nullptr) *real = {static_cast<uid_t>(uids[0]), static_cast<gid_t>(gids[0]), prm[0]};
+  if (real != nullptr)
+    *real = {static_cast<uid_t>(uids[0]), static_cast<gid_t>(gids[0]), prm[0], static_cast<uid_t>(uids[1]),
+             static_cast<gid_t>(gids[1])};
   Credentials c;
   c.fsuid = static_cast<uid_t>(uids[3]);
   c.fsgid = static_cast<gid_t>(gids[3]);
@@ -193,6 +195,37 @@ AssumedCredentials::~AssumedCredentials() {
   (void)set_fsuid(saved_.fsuid);
   (void)set_fsgid(saved_.fsgid);
   (void)set_groups(saved_.groups);
+}
+
+AssumedEffectiveIds::AssumedEffectiveIds(const std::optional<RealIds>& ids) noexcept {
+  if (!ids) return;
+  CapSets caps;
+  if (get_caps(caps) != 0) {
+    ok_ = false;
+    return;
+  }
+  uid_ = static_cast<uid_t>(syscall(SYS_geteuid));
+  gid_ = static_cast<gid_t>(syscall(SYS_getegid));
+  switched_ = true;
+  // setresuid/setresgid need CAP_SETUID/CAP_SETGID, which the assumed rights may lack: raised for
+  // the switch, then back to the caller's (a switch to a non-zero euid clears them anyway).
+  CapSets raised = caps;
+  raised.effective = caps.permitted;
+  ok_ = set_caps(raised) == 0 && syscall(SYS_setresgid, -1, ids->egid, -1) == 0 &&
+        syscall(SYS_setresuid, -1, ids->euid, -1) == 0;
+  CapSets now;
+  if (get_caps(now) == 0) {
+    now.effective = caps.effective & now.permitted;
+    ok_ = set_caps(now) == 0 && ok_;
+  } else {
+    ok_ = false;
+  }
+}
+
+AssumedEffectiveIds::~AssumedEffectiveIds() {
+  if (!switched_) return;
+  (void)syscall(SYS_setresuid, -1, uid_, -1);  // our real and saved IDs allow it
+  (void)syscall(SYS_setresgid, -1, gid_, -1);
 }
 
 }  // namespace sysvisor

@@ -32,6 +32,8 @@ struct RealIds {
   uid_t ruid = 0;
   gid_t rgid = 0;
   uint64_t cap_permitted = 0;
+  uid_t euid = 0;  // and the effective IDs, which a unix socket's peer credentials show
+  gid_t egid = 0;
 };
 Credentials for_access(const Credentials& c, const RealIds& real);
 
@@ -62,6 +64,25 @@ class AssumedCredentials {
   uint64_t saved_permitted_ = 0;
   bool switched_ = false;
   int error_ = 0;
+};
+
+// Within an AssumedCredentials scope, also takes on the caller's effective user and group IDs
+// (what a unix socket's peer credentials show), thread-locally; the real and saved IDs stay ours,
+// so the switch back needs no capability. The effective capabilities stay the caller's.
+class AssumedEffectiveIds {
+ public:
+  explicit AssumedEffectiveIds(const std::optional<RealIds>& ids) noexcept;
+  ~AssumedEffectiveIds();
+  AssumedEffectiveIds(const AssumedEffectiveIds&) = delete;
+  AssumedEffectiveIds& operator=(const AssumedEffectiveIds&) = delete;
+  // False when the switch failed (nothing should be done then).
+  bool ok() const noexcept { return ok_; }
+
+ private:
+  bool switched_ = false;
+  bool ok_ = true;
+  uid_t uid_ = 0;
+  gid_t gid_ = 0;
 };
 
 }  // namespace sysvisor

@@ -1,10 +1,12 @@
 #include "policy/compiled_policy.hpp"
 
 #include <fcntl.h>
+#include <sys/socket.h>
 #include <linux/limits.h>
 
 #include <array>
 #include <cerrno>
+#include <cstring>
 #include <span>
 
 #include "policy/inject_match.hpp"
@@ -156,8 +158,43 @@ bool CompiledPolicy::selectors_pass(const InjectRule& rule, const Syscall& call,
 // Reads the path, makes it absolute against the thread's cwd or the dirfd, normalises it and looks
 // it up. Nothing to redirect when no rule matches, or when the kernel should report the argument
 // error itself (a bad pointer or dirfd, a path without NUL within PATH_MAX).
+// bind/connect: the path of an AF_UNIX address (not an abstract one), resolved against the cwd.
+Verdict CompiledPolicy::decide_socket(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
+                                      Verdict v) const {
+  const ArgShape& shape = *SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape;
+  const auto len = static_cast<size_t>(call.ptr_arg(static_cast<size_t>(shape.find(ArgRole::kSize))));
+  std::array<char, 110> addr{};  // sizeof(struct sockaddr_un)
+  if (len <= 2 || len > addr.size()) return v;
+  if (memory.read(call.ptr_arg(static_cast<size_t>(shape.find(ArgRole::kSockaddr))),
+                  std::as_writable_bytes(std::span(addr).first(len))) != 0)
+    return v;
+  if (addr[0] != AF_UNIX || addr[1] != 0 || addr[2] == '\0') return v;  // sa_family (little-endian); abstract
+  std::string& path = scratch.path;
+  path.assign(addr.data() + 2, strnlen(addr.data() + 2, len - 2));
+  v.path = path;
+  if (path.front() == '/') {
+    normalise_path(path, scratch.absolute);
+  } else {
+    if (!redirects_.could_match_relative(path) || memory.cwd(scratch.base) != 0 || scratch.base.empty()) return v;
+    scratch.base += '/';
+    scratch.base += path;
+    normalise_path(scratch.base, scratch.absolute);
+  }
+  if (auto m = redirects_.match(scratch.absolute)) {
+    v.kind = Verdict::Kind::kRedirect;
+    v.rule = m->rule;
+    Redirection r;
+    r.from = scratch.absolute;
+    r.target = std::move(m->target);
+    r.rule = m->rule;
+    v.redirection = std::move(r);
+  }
+  return v;
+}
+
 Verdict CompiledPolicy::decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
                                         Verdict v) const {
+  if (is_socket_call(call.sysno)) return call.arch == Arch::kX86_64 ? decide_socket(call, memory, scratch, v) : v;
   const auto slots = SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape->paths();
   const bool two = slots[1].path >= 0;
   // A relative path no rule can match needs no look-up of the thread's cwd or dirfd (but the

@@ -141,6 +141,7 @@ class CompiledPolicy {
   bool selectors_pass(const InjectRule& rule, const Syscall& call, RuleKey key, CallerMemory& memory,
                       PathScratch& scratch) const;
   Verdict decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch, Verdict v) const;
+  Verdict decide_socket(const Syscall& call, CallerMemory& memory, PathScratch& scratch, Verdict v) const;
   Verdict decide_second_path(const Syscall& call, ArgShape::PathSlot slot, CallerMemory& memory, PathScratch& scratch,
                              bool first_ok, std::optional<RedirectTable::Match> m1, Verdict v) const;
   bool io_uring_needed() const;

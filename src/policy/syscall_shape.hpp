@@ -28,6 +28,7 @@ enum class Sysno : uint8_t {
   kChmod, kFchmodat, kChown, kLchown, kChown32, kLchown32, kFchownat, kTruncate, kTruncate64,
   kUtime, kUtimes, kFutimesat, kUtimensat, kUtimensatTime64,
   kSetxattr, kLsetxattr, kRemovexattr, kLremovexattr, kInotifyAddWatch,
+  kBind, kConnect,  // with an AF_UNIX path (redirect/socket_calls.cpp)
   kExecve, kExecveat,
   kIoUringSetup, kIoUringEnter, kIoUringRegister,
   kCount,
@@ -35,8 +36,10 @@ enum class Sysno : uint8_t {
 
 // The name of a Sysno ("openat"); "?" for kOther.
 std::string_view sysno_name(Sysno s) noexcept;
-// True for the Sysnos a redirect rule covers (open .. inotify_add_watch).
-constexpr bool redirect_covers(Sysno s) noexcept { return s >= Sysno::kOpen && s <= Sysno::kInotifyAddWatch; }
+// True for the Sysnos a redirect rule covers (open .. connect).
+constexpr bool redirect_covers(Sysno s) noexcept { return s >= Sysno::kOpen && s <= Sysno::kConnect; }
+// bind and connect: the path is in a struct sockaddr_un.
+constexpr bool is_socket_call(Sysno s) noexcept { return s == Sysno::kBind || s == Sysno::kConnect; }
 // The calls that change the tree or a file's attributes (and inotify_add_watch), performed by
 // path_calls.cpp.
 constexpr bool is_path_call(Sysno s) noexcept { return s >= Sysno::kMkdir && s <= Sysno::kInotifyAddWatch; }

@@ -142,6 +142,7 @@ constexpr std::array<SysnoName, static_cast<size_t>(Sysno::kCount)> kSysnoNames 
     {Sysno::kUtimensatTime64, "utimensat_time64"}, {Sysno::kSetxattr, "setxattr"},
     {Sysno::kLsetxattr, "lsetxattr"}, {Sysno::kRemovexattr, "removexattr"},
     {Sysno::kLremovexattr, "lremovexattr"}, {Sysno::kInotifyAddWatch, "inotify_add_watch"},
+    {Sysno::kBind, "bind"}, {Sysno::kConnect, "connect"},
     {Sysno::kExecve, "execve"},    {Sysno::kExecveat, "execveat"},   {Sysno::kIoUringSetup, "io_uring_setup"},
     {Sysno::kIoUringEnter, "io_uring_enter"}, {Sysno::kIoUringRegister, "io_uring_register"},
 }};

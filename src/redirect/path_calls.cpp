@@ -168,13 +168,10 @@ Reply symlink_call(const std::string& target, const CallInputs& in) {
 
 // inotify_add_watch: on the program's own instance (pidfd_getfd), so the watch is its; the
 // descriptor number it returns is the program's.
-Reply watch_call(const Syscall& c, const std::string& target) {
+Reply watch_call(const Syscall& c, const std::string& target, const CallInputs& in) {
   const ArgsByRole a(c);
-  const UniqueFd pidfd = thread_pidfd(c.tid);
-  if (!pidfd) return Reply::cont();  // before Linux 6.9, another thread than the leader: unredirected
-  UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), a.as_int(ArgRole::kFd), 0)));
-  if (!fd) return errno == EBADF ? Reply::err(EBADF) : Reply::cont();  // the kernel says the rest
-  const long wd = syscall(SYS_inotify_add_watch, fd.get(), target.c_str(), static_cast<uint32_t>(a.word(ArgRole::kWatchMask)));
+  if (!in.fd) return Reply::cont();  // not a descriptor we could take: the kernel says what it is
+  const long wd = syscall(SYS_inotify_add_watch, in.fd->get(), target.c_str(), static_cast<uint32_t>(a.word(ArgRole::kWatchMask)));
   return wd >= 0 ? Reply::val(wd) : Reply::err(errno);
 }
 
@@ -207,6 +204,14 @@ void read_open_how(const Syscall& c, CallInputs& in) {
   in.how = how;
 }
 
+// The program's descriptor argument, taken while we still have our own rights.
+std::shared_ptr<const UniqueFd> program_fd(const Syscall& c) {
+  const UniqueFd pidfd = thread_pidfd(c.tid);
+  if (!pidfd) return nullptr;  // before Linux 6.9, another thread than the leader
+  UniqueFd fd(static_cast<int>(syscall(SYS_pidfd_getfd, pidfd.get(), ArgsByRole(c).as_int(ArgRole::kFd), 0)));
+  return fd ? std::make_shared<const UniqueFd>(std::move(fd)) : nullptr;
+}
+
 }  // namespace
 
 CallInputs read_call_inputs(const Syscall& c) {
@@ -214,6 +219,9 @@ CallInputs read_call_inputs(const Syscall& c) {
   const ArgsByRole a(c);
   switch (c.sysno) {
     case Sysno::kOpenat2: read_open_how(c, in); break;
+    case Sysno::kBind:
+    case Sysno::kConnect:
+    case Sysno::kInotifyAddWatch: in.fd = program_fd(c); break;
     case Sysno::kSymlink:
     case Sysno::kSymlinkat:
       if (int e = read_c_string(c.tid, a.ptr(ArgRole::kLinkBody), PATH_MAX, in.text); e != 0)
@@ -272,7 +280,7 @@ Reply perform_path_call(const Syscall& c, const Redirection& r, const CallInputs
     case Sysno::kFutimesat:
     case Sysno::kUtimensat:
     case Sysno::kUtimensatTime64: return times_call(c, r.target, in);
-    case Sysno::kInotifyAddWatch: return watch_call(c, r.target);
+    case Sysno::kInotifyAddWatch: return watch_call(c, r.target, in);
     default: return xattr_call(c, r.target, in);
   }
 }

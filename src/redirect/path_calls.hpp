@@ -9,12 +9,14 @@
 #include <time.h>
 
 #include <array>
+#include <memory>
 #include <cstddef>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "policy/compiled_policy.hpp"
+#include "sysvisor/unique_fd.hpp"
 #include "policy/syscall.hpp"
 #include "sysvisor/call.hpp"
 
@@ -32,6 +34,9 @@ struct CallInputs {
   // openat2: the open_how (any size the kernel takes: a larger one zero-padded), or nothing when
   // the kernel should judge it itself (too small, too large, unreadable).
   std::optional<open_how> how;
+  // bind, connect, inotify_add_watch: the program's descriptor they act on (pidfd_getfd, which
+  // needs our rights, not the caller's); none when it could not be taken (the kernel then judges).
+  std::shared_ptr<const UniqueFd> fd;
 };
 
 // Reads the inputs of a call that perform_redirect() will perform (nothing for most calls).

@@ -20,6 +20,7 @@
 #include "kernel/proc_info.hpp"
 #include "redirect/args_by_role.hpp"
 #include "redirect/path_calls.hpp"
+#include "redirect/socket_calls.hpp"
 #include "redirect/stat_layout.hpp"
 #include "sysvisor/path.hpp"
 
@@ -329,6 +330,8 @@ Reply perform_redirect(const Syscall& call, const Redirection& r, RedirectAct& a
     case Sysno::kLlistxattr: return act_xattr(call, r.target, act.image, act.inputs ? *act.inputs : CallInputs{});
     case Sysno::kStatfs:
     case Sysno::kStatfs64: return act_statfs(call, r.target, act.image);
+    case Sysno::kBind:
+    case Sysno::kConnect: return perform_socket_call(call, r, act.inputs ? *act.inputs : CallInputs{}, act.ids);
     default: return is_path_call(call.sysno) ? perform_path_call(call, r, act.inputs ? *act.inputs : CallInputs{})
                                              : Reply::cont();
   }

@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "kernel/killable_open.hpp"
+#include "kernel/credentials.hpp"
 #include "kernel/process_memory.hpp"
 #include "redirect/path_calls.hpp"
 #include "policy/compiled_policy.hpp"
@@ -41,6 +42,8 @@ struct RedirectAct {
   // The acting thread has taken on the caller's rights (for_access() ones for an access check
   // without AT_EACCESS, which is then made with AT_EACCESS).
   bool rights = false;
+  // With `rights`: the caller's real and effective IDs (a connect takes on the effective ones).
+  std::optional<RealIds> ids;
   // Out, with kMustNotBlock: the open would wait (a lease to break); nothing was answered.
   bool would_block = false;
 };

@@ -109,6 +109,47 @@ class BindMount(TempDirTest):
         self.assertTrue(runs[0][1].startswith("tmpfs\n"), runs[0])
         self.assertEqual(runs[1], runs[0])
 
+    def run_unix_socket_case(self, user, supervised):
+        """A server bound in TO (outside sysvisor); a client connects to FROM/srv and sends its
+        name; the server answers with the client's SO_PEERCRED uid and gid. Then the client binds
+        FROM/own: the socket file's owner and mode."""
+        to, frm = self.fixture(user)
+        server_code = ("import os, socket, struct, sys\n"
+                       "s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777); s.listen(1)\n"
+                       "s.settimeout(20)\n"
+                       "print('ready', flush=True); c, _ = s.accept()\n"
+                       "pid, uid, gid = struct.unpack('3i', c.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, 12))\n"
+                       "c.sendall(f'{c.recv(100).decode()} uid {uid} gid {gid}'.encode())\n")
+        server = subprocess.Popen(["python3", "-c", server_code, os.path.join(to, "srv")], stdout=subprocess.PIPE,
+                                  text=True)
+        self.addCleanup(server.stdout.close)
+        self.addCleanup(server.kill)  # a client that never came leaves it waiting
+        self.assertEqual(server.stdout.readline(), "ready\n")
+        client = ("import os, socket, sys\n"
+                  "c = socket.socket(socket.AF_UNIX); c.connect(sys.argv[1] + '/srv'); c.sendall(b'hello')\n"
+                  "print(c.recv(100).decode())\n"
+                  "os.umask(0o027); b = socket.socket(socket.AF_UNIX); b.bind(sys.argv[1] + '/own')\n"
+                  "st = os.stat(sys.argv[1] + '/own'); print(st.st_uid, oct(st.st_mode & 0o777))\n")
+        return self.run_case_argv(["/usr/bin/python3", "-c", client, frm], to, frm, user, supervised)
+
+    def run_case_argv(self, argv, to, frm, user, supervised):
+        drop = ["setpriv", f"--reuid={NOBODY_UID}", f"--regid={NOBODY_UID}", "--clear-groups", "--"] if user == "nobody" else []
+        if supervised:
+            full = [SYSVISOR, "-r", f"{frm}={to}", "--"] + drop + argv
+        else:
+            full = ["unshare", "-m", "sh", "-c", f'mount --bind "{to}" "{frm}" && exec "$@"', "sh"] + drop + argv
+        proc = subprocess.run(full, capture_output=True, text=True, timeout=30)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    def test_unix_sockets_under_from(self):
+        for user in ("root", "nobody"):
+            with self.subTest(user=user):
+                native = self.run_unix_socket_case(user, supervised=False)
+                supervised = self.run_unix_socket_case(user, supervised=True)
+                uid = 0 if user == "root" else NOBODY_UID
+                self.assertEqual(native, (0, f"hello uid {uid} gid {uid}\n{uid} 0o750\n", ""))
+                self.assertEqual(supervised, native)
+
     def test_cases_as_root(self):
         for name in CASES:
             with self.subTest(case=name):

@@ -139,8 +139,9 @@ TEST_CASE("run_function: a crash in the function is reported once, by the caller
   auto result = run_function({}, [] {
     const rlimit no_core{0, 0};
     setrlimit(RLIMIT_CORE, &no_core);
-    static volatile uintptr_t null_address = 0;
-    *reinterpret_cast<volatile int*>(null_address) = 1;
+    // An unmapped page, not null: UBSan would catch a null store itself and exit instead.
+    static volatile uintptr_t unmapped = 16;
+    *reinterpret_cast<volatile int*>(unmapped) = 1;
     return 0;
   });
   sigaction(SIGSEGV, &framework, nullptr);

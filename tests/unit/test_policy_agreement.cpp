@@ -25,6 +25,7 @@
 #include <fcntl.h>
 #include <linux/audit.h>
 #include <seccomp.h>
+#include <sys/socket.h>
 
 #include <algorithm>
 #include <cerrno>
@@ -49,9 +50,15 @@ class FakeMemory final : public CallerMemory {
   std::string path;
   std::string fd_names = "/dev/pts/0";
   std::string cwd_path = "/";
+  bool sockaddr = false;  // every read is a sockaddr_un of `path`
   int read(uint64_t, std::span<std::byte> out) override {
     if (!readable) return EFAULT;
     for (auto& b : out) b = fill;
+    if (sockaddr && out.size() > 2) {
+      out[0] = std::byte{AF_UNIX};
+      out[1] = std::byte{0};
+      for (size_t i = 0; i + 2 < out.size(); ++i) out[i + 2] = i < path.size() ? std::byte(path[i]) : std::byte{0};
+    }
     return 0;
   }
   int read_string(uint64_t, size_t max, std::string& out) override {
@@ -130,9 +137,10 @@ std::vector<Verdict> all_verdicts(const CompiledPolicy& compiled, const Policy& 
   FakeState state;
   PathScratch scratch;
   memory.cwd_path = policy.redirects.empty() ? "/" : policy.redirects.front().from;
-  for (const int fill : {-1, 0, 1}) {  // -1: unreadable
+  for (const int fill : {-1, 0, 1, 2}) {  // -1: unreadable; 2: a sockaddr_un of the path
     memory.readable = fill >= 0;
-    memory.fill = static_cast<std::byte>(fill >= 0 ? fill : 0);
+    memory.sockaddr = fill == 2;
+    memory.fill = static_cast<std::byte>(fill == 1 ? 1 : 0);
     for (const std::string& path : interesting_paths(policy)) {
       memory.path = path;
       memory.fd_names = path.empty() || path[0] != '/' ? "/dev/pts/0" : path;
@@ -244,6 +252,9 @@ void check_agreement(const Policy& policy) {
         if (i < 3) values.insert({0, 3, 4, 5});
         for (const uint64_t v : values) {
           call.args.fill(0x1000);
+          // bind/connect read an address of the length their third argument gives: a plausible
+          // sockaddr_un's, unless that is the argument being varied.
+          if (is_socket_call(call.sysno)) call.args[2] = 110;
           call.args[i] = v;
           CAPTURE(i);
           CAPTURE(v);
