@@ -158,6 +158,24 @@ bool CompiledPolicy::selectors_pass(const InjectRule& rule, const Syscall& call,
 // Reads the path, makes it absolute against the thread's cwd or the dirfd, normalises it and looks
 // it up. Nothing to redirect when no rule matches, or when the kernel should report the argument
 // error itself (a bad pointer or dirfd, a path without NUL within PATH_MAX).
+namespace {
+
+// A one-path call whose absolute path `from` rule match `m` maps (nothing to do without one).
+Verdict redirect_to(Verdict v, const std::string& from, std::optional<RedirectTable::Match> m) {
+  if (!m) return v;
+  v.kind = Verdict::Kind::kRedirect;
+  v.rule = m->rule;
+  Redirection r;
+  r.from = from;
+  r.target = std::move(m->target);
+  r.rule = m->rule;
+  r.mount_point = m->mount_point;
+  v.redirection = std::move(r);
+  return v;
+}
+
+}  // namespace
+
 // bind/connect: the path of an AF_UNIX address (not an abstract one), resolved against the cwd.
 Verdict CompiledPolicy::decide_socket(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
                                       Verdict v) const {
@@ -180,16 +198,7 @@ Verdict CompiledPolicy::decide_socket(const Syscall& call, CallerMemory& memory,
     scratch.base += path;
     normalise_path(scratch.base, scratch.absolute);
   }
-  if (auto m = redirects_.match(scratch.absolute)) {
-    v.kind = Verdict::Kind::kRedirect;
-    v.rule = m->rule;
-    Redirection r;
-    r.from = scratch.absolute;
-    r.target = std::move(m->target);
-    r.rule = m->rule;
-    v.redirection = std::move(r);
-  }
-  return v;
+  return redirect_to(std::move(v), scratch.absolute, redirects_.match(scratch.absolute));
 }
 
 Verdict CompiledPolicy::decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
@@ -208,18 +217,7 @@ Verdict CompiledPolicy::decide_redirect(const Syscall& call, CallerMemory& memor
   v.path = scratch.path;
   if (e < 0 && !two) return v;
   auto m = e == 0 ? redirects_.match(scratch.absolute) : std::nullopt;
-  if (!two) {
-    if (!m) return v;
-    v.kind = Verdict::Kind::kRedirect;
-    v.rule = m->rule;
-    Redirection r;
-    r.from = scratch.absolute;
-    r.target = std::move(m->target);
-    r.rule = m->rule;
-    r.mount_point = m->mount_point;
-    v.redirection = std::move(r);
-    return v;
-  }
+  if (!two) return redirect_to(std::move(v), scratch.absolute, std::move(m));
   return decide_second_path(call, slots[1], memory, scratch, e == 0, std::move(m), v);
 }
 
