@@ -11,10 +11,10 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <charconv>
-#include <cmath>
 #include <string>
 #include <utility>
+
+#include "policy/option_grammar.hpp"
 
 namespace sysvisor {
 namespace {
@@ -65,26 +65,6 @@ constexpr Constant kConstants[] = {
     {"SEEK_HOLE", SEEK_HOLE},
 };
 
-std::optional<uint64_t> number(std::string_view text) {
-  if (text.empty()) return std::nullopt;
-  const bool negative = text.front() == '-';
-  if (negative) text.remove_prefix(1);
-  int base = 10;
-  if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'X')) {
-    if (negative) return std::nullopt;
-    base = 16;
-    text.remove_prefix(2);
-  }
-  uint64_t v = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v, base);
-  if (ec != std::errc() || end != text.data() + text.size()) return std::nullopt;
-  if (negative) {
-    if (v > (uint64_t{1} << 63)) return std::nullopt;
-    v = ~v + 1;  // the register of a negative int or long
-  }
-  return v;
-}
-
 // Splits "argN<op>rest" into N, the operator and its operands.
 struct PredicateParts {
   int arg = -1;
@@ -120,7 +100,7 @@ std::optional<PredicateParts> split_predicate(std::string_view token) {
 }  // namespace
 
 std::optional<uint64_t> parse_arg_value(std::string_view text) {
-  if (auto v = number(text)) return v;
+  if (auto v = parse_register_value(text)) return v;
   uint64_t out = 0;
   size_t start = 0;
   while (start <= text.size()) {
@@ -129,7 +109,7 @@ std::optional<uint64_t> parse_arg_value(std::string_view text) {
     const auto* c = std::find_if(std::begin(kConstants), std::end(kConstants),
                                  [name](const Constant& k) { return k.name == name; });
     if (c == std::end(kConstants)) {
-      auto v = number(name);
+      auto v = parse_register_value(name);
       if (!v || name.empty()) return std::nullopt;
       out |= *v;
     } else {
@@ -174,26 +154,19 @@ Result<ArgPredicate> parse_arg_predicate(std::string_view token) {
 
 Result<double> parse_probability(std::string_view text) {
   const std::string t(text);
-  std::string_view digits = text;
-  const bool percent = !digits.empty() && digits.back() == '%';
-  if (percent) digits.remove_suffix(1);
-  double v = 0;
-  const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), v);
-  if (digits.empty() || ec != std::errc() || end != digits.data() + digits.size() || !std::isfinite(v))
-    return make_error(EINVAL, "invalid probability '" + t + "' (0.05 or 5%)");
-  if (percent) v /= 100;
-  if (!(v > 0 && v <= 1)) return make_error(EINVAL, "probability '" + t + "' is outside (0, 1]");
-  return v;
+  const auto v = parse_probability_value(text);
+  if (!v || *v == 0) return make_error(EINVAL, "invalid probability '" + t + "' (in (0, 1]: 0.05 or 5%)");
+  return *v;
 }
 
 Result<uint64_t> parse_seed(std::string_view text) {
-  auto v = number(text);
+  auto v = parse_register_value(text);
   if (!v || text.front() == '-') return make_error(EINVAL, "invalid seed '" + std::string(text) + "' (a number)");
   return *v;
 }
 
 Result<uint64_t> parse_short_len(std::string_view text) {
-  auto v = number(text);
+  auto v = parse_register_value(text);
   if (!v || text.front() == '-' || *v == 0)
     return make_error(EINVAL, "invalid short= '" + std::string(text) + "' (a byte count of 1 or more)");
   return *v;

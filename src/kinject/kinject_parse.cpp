@@ -24,22 +24,6 @@ bool is_ident(std::string_view s) {
   return !(s[0] >= '0' && s[0] <= '9');
 }
 
-// A whole-string integer, base 0 (0x.., 0.., decimal), optionally negative (two's complement):
-// argument test values and seed=. (error=, retval= and when= use option_grammar.hpp.)
-std::optional<uint64_t> parse_u64(std::string_view text) {
-  std::string s(text);
-  if (s.empty() || s[0] == ' ' || s[0] == '+') return std::nullopt;
-  const bool neg = s[0] == '-';
-  const std::string digits = neg ? s.substr(1) : s;
-  if (digits.empty() || digits[0] == '-' || digits[0] == '+' || digits[0] == ' ') return std::nullopt;
-  errno = 0;
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(digits.c_str(), &end, 0);
-  if (errno == ERANGE || end == digits.c_str() || *end != '\0') return std::nullopt;
-  if (neg && v > (1ULL << 63)) return std::nullopt;
-  return neg ? ~static_cast<uint64_t>(v) + 1 : static_cast<uint64_t>(v);
-}
-
 struct OpName {
   std::string_view text;
   KOp op;
@@ -62,7 +46,7 @@ Result<KArgTest> parse_test(std::string_view item) {
   const std::string_view rest = item.substr(i);
   for (const OpName& o : kOps) {
     if (!rest.starts_with(o.text)) continue;
-    const auto v = parse_u64(rest.substr(o.text.size()));
+    const auto v = parse_register_value(rest.substr(o.text.size()));
     if (!v) return bad("invalid value '" + std::string(rest.substr(o.text.size())) + "'");
     t.op = o.op;
     t.value = *v;
@@ -124,19 +108,6 @@ std::vector<std::string_view> split_items(std::string_view spec) {
     }
   }
   return out;
-}
-
-std::optional<double> parse_prob(std::string_view text) {
-  std::string s(text);
-  const bool percent = !s.empty() && s.back() == '%';
-  if (percent) s.pop_back();
-  if (s.empty() || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.')) return std::nullopt;
-  char* end = nullptr;
-  double v = std::strtod(s.c_str(), &end);
-  if (*end != '\0' || !std::isfinite(v)) return std::nullopt;
-  if (percent) v /= 100.0;
-  if (v < 0.0 || v > 1.0) return std::nullopt;
-  return v;
 }
 
 // The first item: which kernel function the rule hooks. The error is a clause.
@@ -205,11 +176,11 @@ Result<void> apply_item(std::string_view item, KinjectRule& rule, Seen& seen) {
     return apply_shared_item(key, val, rule, seen);
   } else if (key == "prob=") {
     if (rule.prob) return make_error(EINVAL, "prob= given twice");
-    rule.prob = parse_prob(val);
+    rule.prob = parse_probability_value(val);
     if (!rule.prob) return make_error(EINVAL, "invalid probability '" + val + "' (0..1, or 0%..100%)");
   } else if (key == "seed=") {
     if (seen.seed) return make_error(EINVAL, "seed= given twice");
-    const auto v = parse_u64(val);
+    const auto v = parse_register_value(val);
     if (!v || val[0] == '-') return make_error(EINVAL, "invalid seed '" + val + "' (0..2^64-1)");
     rule.seed = *v;
     seen.seed = true;

@@ -25,6 +25,7 @@
 #include <cctype>
 #include <cerrno>
 #include <climits>
+#include <cmath>
 #include <cstdlib>
 #include <string>
 
@@ -257,6 +258,33 @@ Result<AnswerItem> parse_answer_item(std::string_view key, std::string_view valu
     out.retval = *v;
   }
   return out;
+}
+
+std::optional<uint64_t> parse_register_value(std::string_view text) {
+  std::string s(text);
+  if (s.empty() || s[0] == ' ' || s[0] == '+') return std::nullopt;
+  const bool neg = s[0] == '-';
+  const std::string digits = neg ? s.substr(1) : s;
+  if (digits.empty() || digits[0] == '-' || digits[0] == '+' || digits[0] == ' ') return std::nullopt;
+  errno = 0;
+  char* end = nullptr;
+  const unsigned long long v = std::strtoull(digits.c_str(), &end, 0);
+  if (errno == ERANGE || end == digits.c_str() || *end != '\0') return std::nullopt;
+  if (neg && v > (1ULL << 63)) return std::nullopt;
+  return neg ? ~static_cast<uint64_t>(v) + 1 : static_cast<uint64_t>(v);
+}
+
+std::optional<double> parse_probability_value(std::string_view text) {
+  std::string s(text);
+  const bool percent = !s.empty() && s.back() == '%';
+  if (percent) s.pop_back();
+  if (s.empty() || !((s[0] >= '0' && s[0] <= '9') || s[0] == '.')) return std::nullopt;
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  if (*end != '\0' || !std::isfinite(v)) return std::nullopt;
+  if (percent) v /= 100.0;
+  if (v < 0.0 || v > 1.0) return std::nullopt;
+  return v;
 }
 
 }  // namespace sysvisor

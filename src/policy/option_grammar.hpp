@@ -62,6 +62,13 @@ Result<When> parse_when_value(std::string_view text);
 Result<int> parse_signal_value(std::string_view text);
 
 // The lookups under the parsers, also public API (sysvisor/inject.hpp) and defined with them.
+// sysvisor's own keys, shared by -e and -k:
+// An argument test's value or a seed: a whole-string integer as C reads it (0x hex, a leading 0
+// octal, else decimal), optionally negative (the two's-complement register); nothing otherwise.
+std::optional<uint64_t> parse_register_value(std::string_view text);
+// prob=: "0.05" or "5%", in [0, 1]; nothing otherwise (each option says which range it takes).
+std::optional<double> parse_probability_value(std::string_view text);
+
 std::optional<When> parse_when_expr(std::string_view text);
 std::optional<int> errno_by_name(std::string_view name);
 std::optional<int> signal_by_spec(std::string_view spec);

@@ -138,7 +138,7 @@ class Beyond(TempDirTest):
         marker = self.path("started")
         for spec, why in (("inject=read:error=EIO:arg7==1", "N is 0..5"),
                           ("inject=read:error=EIO:arg0==O_NOPE", "invalid value 'O_NOPE'"),
-                          ("inject=read:error=EIO:prob=1.5", "outside (0, 1]"),
+                          ("inject=read:error=EIO:prob=1.5", "invalid probability '1.5' (in (0, 1]"),
                           ("inject=getpid:short=2", "moves no bytes"),
                           ("inject=read:error=EIO:path=/x", "take no path")):
             with self.subTest(spec=spec):

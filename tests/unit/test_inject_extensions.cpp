@@ -35,7 +35,8 @@ TEST_CASE("argument values: numbers, negative registers and constants joined wit
   CHECK(parse_arg_value("O_LARGEFILE") == 0100000u);
   CHECK_FALSE(parse_arg_value("O_BOGUS"));
   CHECK_FALSE(parse_arg_value("O_CREAT|"));
-  CHECK_FALSE(parse_arg_value("-0x10"));
+  CHECK(parse_arg_value("-0x10") == static_cast<uint64_t>(-16));  // as -k reads it: C's bases, negated
+  CHECK(parse_arg_value("010") == 8u);
   CHECK_FALSE(parse_arg_value("12abc"));
 }
 
@@ -64,8 +65,9 @@ TEST_CASE("bad extension input is one line naming the rule") {
         "inject rule 'inject=read:error=EIO:arg6==1': invalid argument test 'arg6==1': N is 0..5 (x86 syscalls have six arguments)");
   CHECK(err("inject=read:error=EIO:arg0~1").find("invalid argument test 'arg0~1'") != std::string::npos);
   CHECK(err("inject=read:error=EIO:arg0==O_BOGUS").find("invalid value 'O_BOGUS'") != std::string::npos);
-  CHECK(err("inject=read:error=EIO:prob=0") == "inject rule 'inject=read:error=EIO:prob=0': probability '0' is outside (0, 1]");
-  CHECK(err("inject=read:error=EIO:prob=150%").find("outside (0, 1]") != std::string::npos);
+  CHECK(err("inject=read:error=EIO:prob=0") ==
+        "inject rule 'inject=read:error=EIO:prob=0': invalid probability '0' (in (0, 1]: 0.05 or 5%)");
+  CHECK(err("inject=read:error=EIO:prob=150%").find("invalid probability '150%'") != std::string::npos);
   CHECK(err("inject=read:error=EIO:prob=x").find("invalid probability 'x'") != std::string::npos);
   CHECK(err("inject=read:error=EIO:seed=3") == "inject rule 'inject=read:error=EIO:seed=3': seed= needs prob=");
   CHECK(err("inject=getpid:short=3").find("short= on getpid, which moves no bytes") != std::string::npos);
