@@ -54,7 +54,8 @@ Verdict CompiledPolicy::decide(const Syscall& call, Stage from, ThreadState& sta
     v.error = ENOSYS;
     return v;
   }
-  if (!redirects_.empty() && redirect_covers(call.sysno)) return decide_redirect(call, memory, scratch, v);
+  if (!redirects_.empty() && redirect_covers(personality_of(call.arch), call.sysno))
+    return decide_redirect(call, memory, scratch, v);
   if (from == Stage::kHandler && is_exec(call.sysno) && !injects_.empty()) v.kind = Verdict::Kind::kObserve;
   return v;
 }
@@ -203,7 +204,7 @@ Verdict CompiledPolicy::decide_socket(const Syscall& call, CallerMemory& memory,
 
 Verdict CompiledPolicy::decide_redirect(const Syscall& call, CallerMemory& memory, PathScratch& scratch,
                                         Verdict v) const {
-  if (is_socket_call(call.sysno)) return call.arch == Arch::kX86_64 ? decide_socket(call, memory, scratch, v) : v;
+  if (is_socket_call(call.sysno)) return decide_socket(call, memory, scratch, v);
   const auto slots = SyscallTable::instance().entry(personality_of(call.arch), call.nr)->shape->paths();
   const bool two = slots[1].path >= 0;
   // A relative path no rule can match needs no look-up of the thread's cwd or dirfd (but the

@@ -160,12 +160,8 @@ std::vector<FilterRule> CompiledPolicy::filter_rules() const {
   const SyscallTable& table = SyscallTable::instance();
   for (const Personality p : {Personality::kX86_64, Personality::kI386}) {
     if (!redirects_.empty()) {
-      // i386 bind and connect stay unredirected: libseccomp would extend a rule on their own
-      // numbers to socketcall(), whose address sits behind the argument array (sysvisor(1)).
-      for (auto s = static_cast<uint8_t>(Sysno::kOpen); s < static_cast<uint8_t>(Sysno::kCount); ++s) {
-        const auto sysno = static_cast<Sysno>(s);
-        if (redirect_covers(sysno) && !(p == Personality::kI386 && is_socket_call(sysno))) notify_all(actions, p, sysno);
-      }
+      for (auto s = static_cast<uint8_t>(Sysno::kOpen); s < static_cast<uint8_t>(Sysno::kCount); ++s)
+        if (redirect_covers(p, static_cast<Sysno>(s))) notify_all(actions, p, static_cast<Sysno>(s));
     }
     if (io_uring_blocked_) {
       // All three calls: refusing setup alone leaves a ring the caller inherited working.

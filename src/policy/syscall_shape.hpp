@@ -40,6 +40,12 @@ std::string_view sysno_name(Sysno s) noexcept;
 constexpr bool redirect_covers(Sysno s) noexcept { return s >= Sysno::kOpen && s <= Sysno::kConnect; }
 // bind and connect: the path is in a struct sockaddr_un.
 constexpr bool is_socket_call(Sysno s) noexcept { return s == Sysno::kBind || s == Sysno::kConnect; }
+// The calls a redirect rule covers in personality `p`: i386 bind and connect stay unredirected,
+// since libseccomp would extend a rule on their own numbers to socketcall(), whose address sits
+// behind the argument array (sysvisor(1)).
+constexpr bool redirect_covers(Personality p, Sysno s) noexcept {
+  return redirect_covers(s) && !(p == Personality::kI386 && is_socket_call(s));
+}
 // The calls that change the tree or a file's attributes (and inotify_add_watch), performed by
 // path_calls.cpp.
 constexpr bool is_path_call(Sysno s) noexcept { return s >= Sysno::kMkdir && s <= Sysno::kInotifyAddWatch; }

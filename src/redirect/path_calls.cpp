@@ -91,13 +91,11 @@ Reply truncate_call(const Syscall& c, const std::string& target) {
 int read_times(const Syscall& c, uint64_t ptr, std::array<timespec, 2>& out, bool& now) {
   now = ptr == 0;
   if (now) return 0;
-  const bool narrow = c.arch == Arch::kI386;
-  const size_t word = narrow ? 4 : 8;
+  // The width of each field: i386's time_t and long are 32 bits, but for utimensat_time64.
+  const size_t w = c.arch == Arch::kI386 && c.sysno != Sysno::kUtimensatTime64 ? 4 : 8;
   std::array<std::byte, 32> raw{};
   const bool pairs = c.sysno != Sysno::kUtime;  // utimbuf holds two seconds, the others two pairs
-  const size_t size = (pairs ? 4 : 2) * (c.sysno == Sysno::kUtimensatTime64 ? 8 : word);
-  if (int e = read_memory(c.tid, ptr, std::span(raw).first(size)); e != 0) return e;
-  const size_t w = c.sysno == Sysno::kUtimensatTime64 ? 8 : word;
+  if (int e = read_memory(c.tid, ptr, std::span(raw).first((pairs ? 4 : 2) * w)); e != 0) return e;
   auto at = [&](size_t i) -> int64_t {
     if (w == 4) {
       int32_t v;
