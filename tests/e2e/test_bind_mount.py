@@ -54,11 +54,13 @@ class BindMount(TempDirTest):
         self.write("to/dir/f", "f\n")
         self.write("out/src/s", "s\n")
         os.mkdir(self.path("from"))
-        if user == "nobody":
-            for d in ("to", "out"):
-                for dirpath, dirnames, filenames in os.walk(self.path(d)):
-                    for n in [dirpath] + [os.path.join(dirpath, x) for x in filenames]:
+        for d in ("to", "out"):
+            for dirpath, dirnames, filenames in os.walk(self.path(d)):
+                for n in [dirpath] + [os.path.join(dirpath, x) for x in filenames]:
+                    if user == "nobody":
                         os.chown(n, NOBODY_UID, NOBODY_UID)
+                    # The same times in both runs: an archive made of them (tar_x) is then the same.
+                    os.utime(n, (1000000000, 1000000000))
         return self.path("to"), self.path("from")
 
     def run_case(self, script, user, supervised):
